@@ -1,0 +1,23 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { CommonConfig } from './common.config.js';
+import { ToInteger } from './parsers.js';
+
+export class ApiConfig extends CommonConfig {
+  @ToInteger()
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0, { message: 'PORT must be 0 to 65535' })
+  @Max(65535, { message: 'PORT must be 0 to 65535' })
+  PORT = 3000;
+
+  /** Largest accepted request body; work requests are small, so anything bigger is refused early. */
+  @ToInteger()
+  @IsInt({ message: 'MAX_REQUEST_BYTES must be an integer' })
+  @Min(1024, { message: 'MAX_REQUEST_BYTES must be at least 1024' })
+  MAX_REQUEST_BYTES = 64 * 1024;
+
+  /** How long a publish may wait for RabbitMQ's confirm before the api answers 503. */
+  @ToInteger()
+  @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
+  @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
+  PUBLISH_TIMEOUT_MS = 5000;
+}

@@ -1,0 +1,77 @@
+import {
+  DEFAULT_CONTROL_EXCHANGE,
+  DEFAULT_DEAD_LETTER_QUEUE,
+  DEFAULT_RESULTS_EXCHANGE,
+  DEFAULT_WORK_EXCHANGE,
+  DEFAULT_WORK_QUEUE,
+  type TimeOutLimits,
+} from '@app/contracts';
+import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ToInteger } from './parsers.js';
+
+const RABBITMQ_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
+const RABBITMQ_NAME_RULE = 'must be 1 to 255 letters, digits or _ . : -';
+
+/** Settings both apps read. Property names are the environment variables. */
+export class CommonConfig {
+  @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false, require_protocol: true }, { message: 'AMQP_URL must be an amqp:// or amqps:// URL' })
+  AMQP_URL = 'amqp://guest:guest@localhost:5672';
+
+  @Matches(RABBITMQ_NAME, { message: `WORK_EXCHANGE ${RABBITMQ_NAME_RULE}` })
+  WORK_EXCHANGE = DEFAULT_WORK_EXCHANGE;
+
+  @Matches(RABBITMQ_NAME, { message: `WORK_QUEUE ${RABBITMQ_NAME_RULE}` })
+  WORK_QUEUE = DEFAULT_WORK_QUEUE;
+
+  @Matches(RABBITMQ_NAME, { message: `DEAD_LETTER_QUEUE ${RABBITMQ_NAME_RULE}` })
+  DEAD_LETTER_QUEUE = DEFAULT_DEAD_LETTER_QUEUE;
+
+  @Matches(RABBITMQ_NAME, { message: `RESULTS_EXCHANGE ${RABBITMQ_NAME_RULE}` })
+  RESULTS_EXCHANGE = DEFAULT_RESULTS_EXCHANGE;
+
+  @Matches(RABBITMQ_NAME, { message: `CONTROL_EXCHANGE ${RABBITMQ_NAME_RULE}` })
+  CONTROL_EXCHANGE = DEFAULT_CONTROL_EXCHANGE;
+
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'S3_ENDPOINT must be an http:// or https:// URL' })
+  S3_ENDPOINT = 'http://localhost:9000';
+
+  @IsString()
+  @IsNotEmpty({ message: 'S3_ACCESS_KEY must not be empty' })
+  S3_ACCESS_KEY = 'minioadmin';
+
+  @IsString()
+  @IsNotEmpty({ message: 'S3_SECRET_KEY must not be empty' })
+  S3_SECRET_KEY = 'minioadmin';
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'RECORDS_BUCKET must be a valid S3 bucket name' })
+  RECORDS_BUCKET = 'cloud-worker-records';
+
+  @ToInteger()
+  @IsInt({ message: 'DEFAULT_TIMEOUT_MINUTES must be an integer' })
+  @Min(1, { message: 'DEFAULT_TIMEOUT_MINUTES must be at least 1' })
+  DEFAULT_TIMEOUT_MINUTES = 15;
+
+  @ToInteger()
+  @IsInt({ message: 'MAX_TIMEOUT_MINUTES must be an integer' })
+  @Min(1, { message: 'MAX_TIMEOUT_MINUTES must be at least 1' })
+  MAX_TIMEOUT_MINUTES = 1440;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
+  LOG_LEVEL = 'info';
+
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  @ToInteger()
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_SECONDS must be an integer' })
+  @Min(1, { message: 'SHUTDOWN_TIMEOUT_SECONDS must be at least 1' })
+  @Max(3600, { message: 'SHUTDOWN_TIMEOUT_SECONDS must be at most 3600' })
+  SHUTDOWN_TIMEOUT_SECONDS = 25;
+
+  get timeOutLimits(): TimeOutLimits {
+    return { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './api.config.js';
+export * from './common.config.js';
+export * from './load-config.js';
+export * from './worker.config.js';

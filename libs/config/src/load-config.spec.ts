@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { ApiConfig } from './api.config.js';
+import { InvalidConfigurationError, loadConfig } from './load-config.js';
+import { WorkerConfig } from './worker.config.js';
+
+describe('loadConfig', () => {
+  it('gives the local defaults of the spec when nothing is set', () => {
+    const config = loadConfig(ApiConfig, {});
+    expect(config).toMatchObject({
+      AMQP_URL: 'amqp://guest:guest@localhost:5672',
+      WORK_EXCHANGE: 'mstc.exchange',
+      WORK_QUEUE: 'mstc.queue.work',
+      S3_ENDPOINT: 'http://localhost:9000',
+      S3_ACCESS_KEY: 'minioadmin',
+      S3_SECRET_KEY: 'minioadmin',
+      PORT: 3000,
+      DEFAULT_TIMEOUT_MINUTES: 15,
+    });
+    expect(config.timeOutLimits).toEqual({ defaultMinutes: 15, maxMinutes: 1440 });
+  });
+
+  it('parses numbers, lists and JSON from the environment', () => {
+    const config = loadConfig(WorkerConfig, {
+      CONCURRENCY: '25',
+      JOB_IMAGE_PULL_SECRETS: 'harbor-robot, other ',
+      JOB_NODE_SELECTOR: '{"kubernetes.io/arch":"amd64"}',
+      JOB_TOLERATIONS: '[{"key":"gpu","operator":"Exists","effect":"NoSchedule"}]',
+      JOB_CPU_LIMIT: '500m',
+      JOB_NAMESPACE: 'mstc-dev',
+    });
+    expect(config).toMatchObject({
+      CONCURRENCY: 25,
+      JOB_IMAGE_PULL_SECRETS: ['harbor-robot', 'other'],
+      JOB_NODE_SELECTOR: { 'kubernetes.io/arch': 'amd64' },
+      JOB_TOLERATIONS: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      JOB_CPU_LIMIT: '500m',
+      JOB_NAMESPACE: 'mstc-dev',
+      JOB_TTL_SECONDS: 30,
+    });
+  });
+
+  it('names every bad variable and its value in one error', () => {
+    const load = () =>
+      loadConfig(WorkerConfig, {
+        CONCURRENCY: 'ten',
+        AMQP_URL: 'http://rabbit',
+        JOB_NODE_SELECTOR: '{"zone": 5}',
+        JOB_TOLERATIONS: 'not json',
+        JOB_MEMORY_LIMIT: '1 GB',
+      });
+    expect(load).toThrow(InvalidConfigurationError);
+    expect(load).toThrow(
+      'Invalid environment variables: AMQP_URL must be an amqp:// or amqps:// URL (got "http://rabbit"); ' +
+        'CONCURRENCY must be an integer (got "ten"); ' +
+        'JOB_MEMORY_LIMIT must be a Kubernetes quantity such as 512Mi (got "1 GB"); ' +
+        'JOB_NODE_SELECTOR must be a JSON object of strings (got "{\\"zone\\": 5}"); ' +
+        'JOB_TOLERATIONS must be a JSON array of tolerations (got "not json")',
+    );
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig(WorkerConfig, { JOB_NAMESPACE: '', CONCURRENCY: '' })).toMatchObject({ JOB_NAMESPACE: undefined, CONCURRENCY: 10 });
+  });
+});

@@ -1,0 +1,146 @@
+import { hostname } from 'node:os';
+import {
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import { CommonConfig } from './common.config.js';
+import { ToInteger, ToJson, ToList } from './parsers.js';
+
+const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function IsStringRecord(options: ValidationOptions): PropertyDecorator {
+  const isRecord = (value: unknown) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === 'string');
+  return ValidateBy({ name: 'isStringRecord', validator: { validate: isRecord } }, options);
+}
+
+export class WorkerConfig extends CommonConfig {
+  @ToInteger()
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0, { message: 'PORT must be 0 to 65535' })
+  @Max(65535, { message: 'PORT must be 0 to 65535' })
+  PORT = 3001;
+
+  /** Names this worker in logs and in the Jobs it collects; the pod name in a cluster. */
+  @Matches(/^[\w.-]{1,253}$/, { message: 'WORKER_ID must be 1 to 253 letters, digits or _ . -' })
+  WORKER_ID = hostname();
+
+  /** Namespace of the Jobs; the kubeconfig context's namespace (or the pod's own, in a cluster) when unset. */
+  @IsOptional()
+  @Matches(DNS_LABEL, { message: 'JOB_NAMESPACE must be a DNS-1123 label' })
+  JOB_NAMESPACE?: string = undefined;
+
+  /** Requests this worker runs at once; also its RabbitMQ prefetch. */
+  @ToInteger()
+  @IsInt({ message: 'CONCURRENCY must be an integer' })
+  @Min(1, { message: 'CONCURRENCY must be at least 1' })
+  @Max(10000, { message: 'CONCURRENCY must be at most 10000' })
+  CONCURRENCY = 10;
+
+  @ToInteger()
+  @IsInt({ message: 'JOB_TTL_SECONDS must be an integer' })
+  @Min(0, { message: 'JOB_TTL_SECONDS must be 0 or more' })
+  JOB_TTL_SECONDS = 30;
+
+  @ToInteger()
+  @IsInt({ message: 'JOB_BACKOFF_LIMIT must be an integer' })
+  @Min(0, { message: 'JOB_BACKOFF_LIMIT must be 0 or more' })
+  JOB_BACKOFF_LIMIT = 0;
+
+  @ToList()
+  @IsArray()
+  @Matches(DNS_SUBDOMAIN, { each: true, message: 'JOB_IMAGE_PULL_SECRETS must be a comma-separated list of Secret names' })
+  JOB_IMAGE_PULL_SECRETS: string[] = [];
+
+  @IsOptional()
+  @Matches(DNS_SUBDOMAIN, { message: 'JOB_SERVICE_ACCOUNT must be a ServiceAccount name' })
+  JOB_SERVICE_ACCOUNT?: string = undefined;
+
+  @IsOptional()
+  @Matches(QUANTITY, { message: 'JOB_CPU_REQUEST must be a Kubernetes quantity such as 100m or 1' })
+  JOB_CPU_REQUEST?: string = undefined;
+
+  @IsOptional()
+  @Matches(QUANTITY, { message: 'JOB_MEMORY_REQUEST must be a Kubernetes quantity such as 128Mi' })
+  JOB_MEMORY_REQUEST?: string = undefined;
+
+  @IsOptional()
+  @Matches(QUANTITY, { message: 'JOB_CPU_LIMIT must be a Kubernetes quantity such as 500m or 2' })
+  JOB_CPU_LIMIT?: string = undefined;
+
+  @IsOptional()
+  @Matches(QUANTITY, { message: 'JOB_MEMORY_LIMIT must be a Kubernetes quantity such as 512Mi' })
+  JOB_MEMORY_LIMIT?: string = undefined;
+
+  /** JSON object, e.g. {"kubernetes.io/arch":"amd64"}. */
+  @ToJson()
+  @IsStringRecord({ message: 'JOB_NODE_SELECTOR must be a JSON object of strings' })
+  JOB_NODE_SELECTOR: Record<string, string> = {};
+
+  /** JSON array of Kubernetes tolerations. */
+  @ToJson()
+  @IsArray({ message: 'JOB_TOLERATIONS must be a JSON array of tolerations' })
+  @IsObject({ each: true, message: 'JOB_TOLERATIONS must be a JSON array of tolerations' })
+  JOB_TOLERATIONS: Record<string, unknown>[] = [];
+
+  /** Secret, in the Jobs' namespace, with keys `accessKey` and `secretKey`: the S3 credentials handed to Jobs. */
+  @Matches(DNS_SUBDOMAIN, { message: 'JOB_S3_SECRET_NAME must be a Secret name' })
+  JOB_S3_SECRET_NAME = 'cloud-worker-s3';
+
+  /** MINIO_SERVICE_HOST given to Jobs; the host of S3_ENDPOINT when unset. */
+  @IsOptional()
+  @IsString()
+  JOB_S3_HOST?: string = undefined;
+
+  /** MINIO_SERVICE_PORT given to Jobs; the port of S3_ENDPOINT when unset. */
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: 'JOB_S3_PORT must be an integer' })
+  JOB_S3_PORT?: number = undefined;
+
+  /** Seconds in one minute of a request's `timeOut`: 60, except in tests that need time-outs in seconds. */
+  @ToInteger()
+  @IsInt({ message: 'TIME_OUT_UNIT_SECONDS must be an integer' })
+  @Min(1, { message: 'TIME_OUT_UNIT_SECONDS must be at least 1' })
+  TIME_OUT_UNIT_SECONDS = 60;
+
+  /** The server ends each watch after this long and the worker resumes it from the last resourceVersion. */
+  @ToInteger()
+  @IsInt({ message: 'WATCH_TIMEOUT_SECONDS must be an integer' })
+  @Min(1, { message: 'WATCH_TIMEOUT_SECONDS must be at least 1' })
+  WATCH_TIMEOUT_SECONDS = 300;
+
+  /** A watch silent for this long (no event, no bookmark) is taken as stalled and replaced. */
+  @ToInteger()
+  @IsInt({ message: 'WATCH_STALL_SECONDS must be an integer' })
+  @Min(1, { message: 'WATCH_STALL_SECONDS must be at least 1' })
+  WATCH_STALL_SECONDS = 90;
+
+  /** How long a finished Job may wait for the worker holding its request before another worker finishes it. */
+  @ToInteger()
+  @IsInt({ message: 'ORPHAN_GRACE_SECONDS must be an integer' })
+  @Min(0, { message: 'ORPHAN_GRACE_SECONDS must be 0 or more' })
+  ORPHAN_GRACE_SECONDS = 60;
+
+  /** Most of a Job's log that is stored. */
+  @ToInteger()
+  @IsInt({ message: 'LOG_LIMIT_BYTES must be an integer' })
+  @Min(1024, { message: 'LOG_LIMIT_BYTES must be at least 1024' })
+  LOG_LIMIT_BYTES = 64 * 1024 * 1024;
+
+  /** A Kubernetes API request that takes longer is abandoned and retried. */
+  @ToInteger()
+  @IsInt({ message: 'KUBE_REQUEST_TIMEOUT_MS must be an integer' })
+  @Min(100, { message: 'KUBE_REQUEST_TIMEOUT_MS must be at least 100' })
+  KUBE_REQUEST_TIMEOUT_MS = 30_000;
+}

@@ -1,0 +1,79 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { WorkRequestDto } from './work-request.dto.js';
+
+/** A validated work request with its defaults applied. */
+export interface WorkRequest {
+  image: string;
+  jobName: string;
+  inputBucket: string;
+  outputBucket: string;
+  /** Minutes, never 0: the default has been applied. */
+  timeOut: number;
+  prefix?: string;
+  id?: string;
+}
+
+export interface FieldProblem {
+  /** The field at fault, or `(body)` when the request as a whole is unusable. */
+  field: string;
+  /** The rule that was broken, e.g. `isDefined`, `bucketName`, `max`. */
+  rule: string;
+  message: string;
+}
+
+export interface TimeOutLimits {
+  defaultMinutes: number;
+  maxMinutes: number;
+}
+
+export type WorkRequestValidation = { ok: true; request: WorkRequest } | { ok: false; problems: FieldProblem[] };
+
+const FIELDS = ['image', 'jobName', 'inputBucket', 'outputBucket', 'timeOut', 'prefix', 'id'] as const;
+
+/** Validates a work request from any edge (HTTP body, AMQP message) and applies the spec's defaults. */
+export function validateWorkRequest(input: unknown, limits: TimeOutLimits): WorkRequestValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, problems: [{ field: '(body)', rule: 'object', message: 'the work request must be a JSON object' }] };
+  }
+  // Only the known fields are looked at, so unknown ones are ignored and cannot reach the Job.
+  const known = Object.fromEntries(FIELDS.filter((field) => field in input).map((field) => [field, (input as Record<string, unknown>)[field]]));
+  const dto = plainToInstance(WorkRequestDto, known);
+  const problems: FieldProblem[] = validateSync(dto).flatMap((error) =>
+    rootCauses(Object.entries(error.constraints ?? {})).map(([rule, message]) => ({ field: error.property, rule, message })),
+  );
+  if (dto.timeOut !== undefined && problems.every((p) => p.field !== 'timeOut') && dto.timeOut > limits.maxMinutes) {
+    problems.push({ field: 'timeOut', rule: 'max', message: `timeOut must be at most ${limits.maxMinutes} minutes` });
+  }
+  if (problems.length > 0) return { ok: false, problems: sortByField(problems) };
+  return {
+    ok: true,
+    request: {
+      image: dto.image,
+      jobName: dto.jobName,
+      inputBucket: dto.inputBucket,
+      outputBucket: dto.outputBucket ?? dto.inputBucket,
+      timeOut: dto.timeOut || limits.defaultMinutes,
+      ...(dto.prefix !== undefined && { prefix: dto.prefix }),
+      ...(dto.id !== undefined && { id: dto.id.toLowerCase() }),
+    },
+  };
+}
+
+/** One line naming every problem, for logs, dead-letter headers and error replies. */
+export function describeProblems(problems: FieldProblem[]): string {
+  return problems.map((p) => p.message).join('; ');
+}
+
+/** A missing or mistyped value breaks every other rule too; report only that. */
+const ROOT_CAUSE_RULES = ['isDefined', 'isString', 'isInt'];
+
+function rootCauses(constraints: [string, string][]): [string, string][] {
+  const root = constraints.find(([rule]) => ROOT_CAUSE_RULES.includes(rule));
+  return root ? [root] : constraints;
+}
+
+function sortByField(problems: FieldProblem[]): FieldProblem[] {
+  const order = (field: string) => (FIELDS as readonly string[]).indexOf(field);
+  return [...problems].sort((a, b) => order(a.field) - order(b.field));
+}

@@ -1,0 +1,3 @@
+export * from './amqp-publisher.js';
+export * from './result-events.js';
+export * from './topology.js';

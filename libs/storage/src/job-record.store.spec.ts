@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JobRecord, JobStatus } from '@app/contracts';
+import { randomUUID } from 'node:crypto';
+import { startS3Server, type S3Server } from '../../../test/support/s3-server.js';
+import { InvalidCursorError, JobRecordStore, RecordNotFoundError } from './job-record.store.js';
+import { ObjectStorage } from './object-storage.js';
+
+function newRecord(queuedAt: Date, status: JobStatus = 'queued'): JobRecord {
+  const id = randomUUID();
+  return {
+    id,
+    jobName: `test-job-${id}`,
+    status,
+    request: { image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 },
+    outputBucket: 'in.bucket',
+    logObject: null,
+    reason: null,
+    exitCode: null,
+    queuedAt: queuedAt.toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: queuedAt.toISOString(),
+  };
+}
+
+describe('JobRecordStore', () => {
+  let s3: S3Server;
+  let storage: ObjectStorage;
+  let bucketNumber = 0;
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    storage = new ObjectStorage({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1' });
+  });
+  afterAll(() => s3.stop());
+
+  async function freshStore(): Promise<JobRecordStore> {
+    const store = new JobRecordStore(storage, `records-${++bucketNumber}`);
+    await store.init();
+    return store;
+  }
+
+  it('creates a record once and returns the existing one for the same id', async () => {
+    const store = await freshStore();
+    const record = newRecord(new Date());
+    expect(await store.create(record)).toEqual({ created: true, record });
+    const again = await store.create({ ...record, request: { ...record.request, image: 'other' } });
+    expect(again).toEqual({ created: false, record });
+  });
+
+  it('moves a record through its statuses and keeps terminal records terminal', async () => {
+    const store = await freshStore();
+    const record = newRecord(new Date());
+    await store.create(record);
+    const t = (s: number) => new Date(Date.parse(record.queuedAt) + s * 1000).toISOString();
+    expect((await store.update(record.id, { status: 'running', at: t(1) })).outcome).toBe('applied');
+    expect((await store.update(record.id, { status: 'succeeded', at: t(2), exitCode: 0, logObject: 'x.log' })).outcome).toBe('applied');
+    expect((await store.update(record.id, { status: 'cancelled', at: t(3) })).outcome).toBe('rejected');
+    expect(await store.get(record.id)).toMatchObject({ status: 'succeeded', exitCode: 0, logObject: 'x.log', startedAt: t(1), finishedAt: t(2) });
+  });
+
+  it('refuses to update a record that does not exist', async () => {
+    const store = await freshStore();
+    await expect(store.update(randomUUID(), { status: 'running', at: new Date().toISOString() })).rejects.toBeInstanceOf(RecordNotFoundError);
+  });
+
+  it('lets exactly one of two workers end a record when both race', async () => {
+    const store = await freshStore();
+    const other = new JobRecordStore(storage, `records-${bucketNumber}`);
+    for (let round = 0; round < 5; round++) {
+      const record = newRecord(new Date(), 'running');
+      await store.create(record);
+      const at = new Date().toISOString();
+      const [first, second] = await Promise.all([
+        store.update(record.id, { status: 'succeeded', at, exitCode: 0 }),
+        other.update(record.id, { status: 'cancelled', at, reason: 'cancelled by user' }),
+      ]);
+      const winners = [first, second].filter((result) => result.outcome === 'applied');
+      expect(winners).toHaveLength(1);
+      const stored = await store.get(record.id);
+      expect(stored?.status).toBe(winners[0].record.status);
+      const listed = await store.list([stored!.status], 10);
+      expect(listed.records.map((r) => r.id)).toContain(record.id);
+      expect((await store.list(['running'], 10)).records.map((r) => r.id)).not.toContain(record.id);
+    }
+  });
+
+  it('keeps every update when many writers add to one record concurrently', async () => {
+    const store = await freshStore();
+    const record = newRecord(new Date());
+    await store.create(record);
+    const writers = Array.from({ length: 6 }, () => new JobRecordStore(storage, `records-${bucketNumber}`));
+    const at = new Date().toISOString();
+    const results = await Promise.all(writers.map((writer) => writer.update(record.id, { status: 'running', at })));
+    expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'unchanged')).toHaveLength(5);
+  });
+
+  it('lists one status newest first, in pages, reading only what the page needs', async () => {
+    const store = await freshStore();
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    const records = Array.from({ length: 25 }, (_, i) => newRecord(new Date(base + i * 1000), i % 5 === 0 ? 'running' : 'queued'));
+    for (const record of records) await store.create(record);
+    const running = records.filter((r) => r.status === 'running').reverse();
+    const before = s3.requests.length;
+    const first = await store.list(['running'], 3);
+    const requests = s3.requests.slice(before);
+    expect(first.records.map((r) => r.id)).toEqual(running.slice(0, 3).map((r) => r.id));
+    expect(requests.filter((r) => r.startsWith('GET') && r.includes('prefix=index'))).toHaveLength(1);
+    expect(requests.filter((r) => r.includes('/jobs/'))).toHaveLength(3);
+    const second = await store.list(['running'], 3, first.nextCursor);
+    expect(second.records.map((r) => r.id)).toEqual(running.slice(3).map((r) => r.id));
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('merges several statuses and lists everything newest first', async () => {
+    const store = await freshStore();
+    const base = Date.parse('2026-03-02T00:00:00Z');
+    const records = Array.from({ length: 7 }, (_, i) => newRecord(new Date(base + i * 1000), (['queued', 'running', 'failed'] as const)[i % 3]));
+    for (const record of records) await store.create(record);
+    const newestFirst = [...records].reverse();
+    const active = await store.list(['queued', 'running'], 10);
+    expect(active.records.map((r) => r.id)).toEqual(newestFirst.filter((r) => r.status !== 'failed').map((r) => r.id));
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list('all', 2, cursor);
+      all.push(...page.records.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(all).toEqual(newestFirst.map((r) => r.id));
+  });
+
+  it('does not list a record under a status it has left, even when an old marker remains', async () => {
+    const store = await freshStore();
+    const record = newRecord(new Date());
+    await store.create(record);
+    await store.update(record.id, { status: 'running', at: new Date().toISOString() });
+    // A writer that died between its record write and its marker clean-up leaves the old marker behind.
+    await storage.put(`records-${bucketNumber}`, `index/queued/${(await import('./record-index.js')).sortKey(record.queuedAt, record.id)}`, '');
+    expect((await store.list(['queued'], 10)).records).toEqual([]);
+    expect((await store.list(['running'], 10)).records.map((r) => r.id)).toEqual([record.id]);
+  });
+
+  it('rejects a cursor it did not hand out', async () => {
+    const store = await freshStore();
+    await expect(store.list('all', 5, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});

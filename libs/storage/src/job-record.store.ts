@@ -1,0 +1,150 @@
+import { applyStatusChange, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
+import { ALL_INDEX, decodeCursor, encodeCursor, idOfSortKey, indexKey, indexPrefix, recordKey, sortKey } from './record-index.js';
+
+export class RecordNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no job with id ${id}`);
+    this.name = 'RecordNotFoundError';
+  }
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this api handed out');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface RecordPage {
+  records: JobRecord[];
+  /** Present when more records follow. */
+  nextCursor?: string;
+}
+
+const STATUS_RANK: Record<JobStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, timed_out: 2, cancelled: 2 };
+/** Compare-and-swap rounds before giving up; each lost round means another writer made progress. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
+/**
+ * Job records in the S3 store, safe under concurrent writers (api replicas, several workers): every write is a
+ * conditional PUT against the ETag that was read, and the per-status index is kept so that a record can always
+ * be found under its current status (the new marker is written before the record changes; old ones are removed
+ * after, and readers skip any that are out of date).
+ */
+export class JobRecordStore {
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly bucket: string,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.storage.ensureBucket(this.bucket);
+  }
+
+  /** Writes a new record; when one with this id exists already, returns it unchanged instead. */
+  async create(record: JobRecord): Promise<{ created: boolean; record: JobRecord }> {
+    const key = sortKey(record.queuedAt, record.id);
+    await this.writeMarker(ALL_INDEX, key);
+    await this.writeMarker(record.status, key);
+    try {
+      await this.storage.put(this.bucket, recordKey(record.id), JSON.stringify(record), { contentType: 'application/json', ifNoneMatch: '*' });
+      return { created: true, record };
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      const existing = await this.get(record.id);
+      if (!existing) throw error;
+      return { created: false, record: existing };
+    }
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return (await this.read(id))?.record;
+  }
+
+  /** Removes a record that was never announced (its publish failed), with its markers. */
+  async remove(record: JobRecord): Promise<void> {
+    const key = sortKey(record.queuedAt, record.id);
+    await this.storage.remove(this.bucket, recordKey(record.id));
+    await Promise.all([ALL_INDEX, record.status].map((index) => this.storage.remove(this.bucket, indexKey(index as JobStatus, key))));
+  }
+
+  /** Applies a status change with the rules of `applyStatusChange`, retrying when another writer got there first. */
+  async update(id: string, change: StatusChange): Promise<TransitionResult> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.read(id);
+      if (!current) throw new RecordNotFoundError(id);
+      const result = applyStatusChange(current.record, change);
+      if (result.record === current.record) return result;
+      const key = sortKey(result.record.queuedAt, id);
+      const statusChanged = result.record.status !== current.record.status;
+      if (statusChanged) await this.writeMarker(result.record.status, key);
+      try {
+        await this.storage.put(this.bucket, recordKey(id), JSON.stringify(result.record), { contentType: 'application/json', ifMatch: current.etag });
+      } catch (error) {
+        if (error instanceof PreconditionFailedError) continue;
+        throw error;
+      }
+      if (statusChanged) await this.removeMarker(current.record.status, key);
+      return result;
+    }
+    throw new Error(`job record ${id}: gave up after ${MAX_UPDATE_ATTEMPTS} concurrent updates`);
+  }
+
+  /**
+   * Records with one of the statuses (or all), newest first. Lists only the index prefixes of those statuses and
+   * reads only the records of the page.
+   */
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+    let after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && after === undefined) throw new InvalidCursorError();
+    const indexes = statuses === 'all' ? [ALL_INDEX] : [...statuses];
+    const records: JobRecord[] = [];
+    let exhausted = false;
+    while (records.length < limit && !exhausted) {
+      const { keys, more } = await this.mergedKeys(indexes, after, limit - records.length);
+      exhausted = !more;
+      const candidates = await Promise.all(keys.map(async ({ index, key }) => ({ index, key, record: await this.get(idOfSortKey(key)) })));
+      for (const { index, key, record } of candidates) {
+        after = key;
+        if (!record) continue;
+        if (statuses === 'all' || statuses.includes(record.status)) {
+          if (!records.some((kept) => kept.id === record.id)) records.push(record);
+        } else if (index !== ALL_INDEX && STATUS_RANK[record.status] > STATUS_RANK[index as JobStatus]) {
+          // Statuses only move forward, so this marker can never be current again.
+          void this.removeMarker(index as JobStatus, key).catch(() => undefined);
+        }
+      }
+    }
+    return { records, ...(!exhausted && after !== undefined && { nextCursor: encodeCursor(after) }) };
+  }
+
+  /** The next `count` sort keys after `after` across the given indexes, merged in key order. */
+  private async mergedKeys(indexes: string[], after: string | undefined, count: number) {
+    const pages = await Promise.all(
+      indexes.map(async (index) => {
+        const prefix = indexPrefix(index as JobStatus);
+        const page = await this.storage.listKeys(this.bucket, prefix, { startAfter: after && prefix + after, maxKeys: count + 1 });
+        return { index, page, keys: page.keys.map((key) => key.slice(prefix.length)) };
+      }),
+    );
+    const merged = pages
+      .flatMap(({ index, keys }) => keys.map((key) => ({ index, key })))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const taken = merged.slice(0, count);
+    return { keys: taken, more: merged.length > count || pages.some(({ page }) => page.truncated) };
+  }
+
+  private async read(id: string): Promise<{ record: JobRecord; etag: string } | undefined> {
+    const object = await this.storage.get(this.bucket, recordKey(id));
+    return object && { record: JSON.parse(object.body.toString()) as JobRecord, etag: object.etag };
+  }
+
+  private async writeMarker(index: JobStatus | typeof ALL_INDEX, key: string): Promise<void> {
+    await this.storage.put(this.bucket, indexKey(index, key), '', { contentType: 'text/plain' });
+  }
+
+  private async removeMarker(index: JobStatus, key: string): Promise<void> {
+    await this.storage.remove(this.bucket, indexKey(index, key));
+  }
+}

@@ -1,0 +1,129 @@
+import { Client, S3Error } from 'minio';
+import type { Readable } from 'node:stream';
+
+export interface ObjectStorageOptions {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Write only if the object still has this ETag (optimistic concurrency). */
+  ifMatch?: string;
+  /** Write only if the object does not exist yet. */
+  ifNoneMatch?: '*';
+}
+
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+}
+
+/** A conditional write lost: the object changed (or appeared) since it was read. */
+export class PreconditionFailedError extends Error {
+  constructor(bucket: string, key: string) {
+    super(`s3://${bucket}/${key} changed concurrently`);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+/** The S3 store (MinIO in a cluster) as the rest of the system uses it; every S3 request goes through here. */
+export class ObjectStorage {
+  private readonly client: Client;
+  private readonly knownBuckets = new Set<string>();
+  private readonly region: string;
+
+  constructor(options: ObjectStorageOptions) {
+    const url = new URL(options.endpoint);
+    const useSSL = url.protocol === 'https:';
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      region: options.region,
+      pathStyle: true,
+    });
+    this.region = options.region;
+  }
+
+  /** Creates the bucket unless it exists; remembered per process, so it costs one request per bucket. */
+  async ensureBucket(bucket: string): Promise<void> {
+    if (this.knownBuckets.has(bucket)) return;
+    if (!(await this.client.bucketExists(bucket))) {
+      await this.client.makeBucket(bucket, this.region).catch((error: unknown) => {
+        // Another process created it between the check and here.
+        if (!(error instanceof S3Error && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(String(error.code)))) throw error;
+      });
+    }
+    this.knownBuckets.add(bucket);
+  }
+
+  async put(bucket: string, key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
+    const content = typeof body === 'string' ? Buffer.from(body) : body;
+    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
+    if (options.ifMatch) headers['If-Match'] = `"${options.ifMatch}"`;
+    if (options.ifNoneMatch) headers['If-None-Match'] = options.ifNoneMatch;
+    try {
+      const { etag } = await this.client.putObject(bucket, key, content, content.length, headers);
+      return etag;
+    } catch (error) {
+      if (isPreconditionFailure(error, options)) throw new PreconditionFailedError(bucket, key);
+      throw error;
+    }
+  }
+
+  async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    const stream = await this.openIfExists(bucket, key);
+    if (!stream) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { body: Buffer.concat(chunks), etag: unquote(String(stream.headers?.etag ?? '')) };
+  }
+
+  /** The object as a stream with its size, or undefined when it does not exist. */
+  async open(bucket: string, key: string): Promise<{ stream: Readable; size: number } | undefined> {
+    const stream = await this.openIfExists(bucket, key);
+    if (!stream) return undefined;
+    return { stream, size: Number(stream.headers?.['content-length'] ?? 0) };
+  }
+
+  /** One page of keys under a prefix, in key order, after `startAfter`. */
+  async listKeys(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ keys: string[]; truncated: boolean }> {
+    // ListObjects (v1) with a marker: v2's continuation tokens are not needed for "start after", and the
+    // local S3 server cannot make them on OpenSSL 3.
+    const page = await this.client.listObjectsQuery(bucket, prefix, options.startAfter ?? '', { MaxKeys: options.maxKeys, Delimiter: '' });
+    return { keys: page.objects.flatMap((item) => (item.name ? [item.name] : [])), truncated: Boolean(page.isTruncated) };
+  }
+
+  async remove(bucket: string, key: string): Promise<void> {
+    await this.client.removeObject(bucket, key);
+  }
+
+  /** Cheap reachability check for readiness probes. */
+  async ping(bucket: string): Promise<void> {
+    await this.client.bucketExists(bucket);
+  }
+
+  private async openIfExists(bucket: string, key: string): Promise<(Readable & { headers?: Record<string, unknown> }) | undefined> {
+    try {
+      return (await this.client.getObject(bucket, key)) as Readable & { headers?: Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof S3Error && (error.code === 'NoSuchKey' || error.code === 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+}
+
+function isPreconditionFailure(error: unknown, options: PutOptions): boolean {
+  if (!(error instanceof S3Error)) return false;
+  // S3 answers If-Match on a missing object with NoSuchKey: for a compare-and-swap that is a lost race too.
+  return error.code === 'PreconditionFailed' || (Boolean(options.ifMatch) && error.code === 'NoSuchKey');
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from 'minio';
+import { startS3Server, type S3Server } from './s3-server.js';
+
+describe('the S3 test server', () => {
+  let s3: S3Server;
+  let client: Client;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    client = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
+    await client.makeBucket('conditional');
+  });
+  afterAll(() => s3.stop());
+
+  it('creates an object only once with If-None-Match: *', async () => {
+    await client.putObject('conditional', 'once', 'first', undefined, { 'If-None-Match': '*' });
+    await expect(client.putObject('conditional', 'once', 'second', undefined, { 'If-None-Match': '*' })).rejects.toMatchObject({
+      code: 'PreconditionFailed',
+    });
+    const body = await (await client.getObject('conditional', 'once')).toArray();
+    expect(Buffer.concat(body).toString()).toBe('first');
+  });
+
+  it('replaces an object only while its ETag still matches', async () => {
+    const { etag } = await client.putObject('conditional', 'cas', 'v1');
+    const second = await client.putObject('conditional', 'cas', 'v2', undefined, { 'If-Match': `"${etag}"` });
+    await expect(client.putObject('conditional', 'cas', 'v3', undefined, { 'If-Match': `"${etag}"` })).rejects.toMatchObject({
+      code: 'PreconditionFailed',
+    });
+    await client.putObject('conditional', 'cas', 'v3', undefined, { 'If-Match': `"${second.etag}"` });
+    const body = await (await client.getObject('conditional', 'cas')).toArray();
+    expect(Buffer.concat(body).toString()).toBe('v3');
+  });
+
+  it('answers If-Match on a missing key with NoSuchKey', async () => {
+    await expect(client.putObject('conditional', 'missing', 'x', undefined, { 'If-Match': '"abc"' })).rejects.toMatchObject({
+      code: 'NoSuchKey',
+    });
+  });
+
+  it('lets exactly one of many concurrent conditional writers win', async () => {
+    const { etag } = await client.putObject('conditional', 'race', 'start');
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => client.putObject('conditional', 'race', `w${i}`, undefined, { 'If-Match': `"${etag}"` })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('rejects an unknown access key', async () => {
+    const stranger = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: 'nobody', secretKey: 'x' });
+    await expect(stranger.bucketExists('conditional')).rejects.toBeDefined();
+  });
+
+  it('takes an object of unknown size as a multipart upload', async () => {
+    const { Readable } = await import('node:stream');
+    const smallParts = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, partSize: 5 * 1024 * 1024 });
+    const chunk = Buffer.alloc(6 * 1024 * 1024, 'a');
+    await smallParts.putObject('conditional', 'streamed', Readable.from([chunk, chunk]));
+    expect(s3.requests.some((request) => request.startsWith('POST /conditional/streamed?uploads'))).toBe(true);
+    expect((await client.statObject('conditional', 'streamed')).size).toBe(chunk.length * 2);
+  });
+});

@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+// s3rver is CommonJS without types; only the pieces used here are typed.
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKey: string, secretKey: string): void };
+};
+
+interface S3rverApp {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  store: { getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
+}
+
+export interface S3ServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where objects are kept; a fresh temporary directory (removed on stop) when absent. */
+  directory?: string;
+  accessKey?: string;
+  secretKey?: string;
+}
+
+export interface S3Server {
+  endpoint: string;
+  host: string;
+  port: number;
+  accessKey: string;
+  secretKey: string;
+  /** Every request as `METHOD path?query`, for tests that count S3 requests. */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * An S3-compatible server for tests and local runs: s3rver behind a thin front that adds what MinIO and
+ * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
+ * store relies on, and an empty answer to `GET ?uploads` (the minio client asks it before multipart uploads).
+ */
+export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
+  const accessKey = options.accessKey ?? 'minioadmin';
+  const secretKey = options.secretKey ?? 'minioadmin';
+  const ownDirectory = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 's3-')));
+  DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
+
+  const s3rver = new S3rver({ directory, silent: true });
+  const handle = s3rver.callback();
+  const keyLocks = new KeyedMutex();
+  const requests: string[] = [];
+
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const url = new URL(req.url ?? '/', 'http://s3');
+    const [bucket, ...keyParts] = url.pathname.slice(1).split('/');
+    const key = decodeURIComponent(keyParts.join('/'));
+    if (req.method === 'GET' && url.searchParams.has('uploads') && !key) {
+      return sendXml(res, 200, emptyUploadListing(bucket));
+    }
+    if (!key || (req.method !== 'PUT' && req.method !== 'DELETE')) return handle(req, res);
+    // Writes to one key are serialised so that a precondition checked here still holds when s3rver writes.
+    void keyLocks.run(`${bucket}/${key}`, async () => {
+      const failure = await checkPreconditions(s3rver, bucket, key, req);
+      if (failure) return sendXml(res, failure.status, errorXml(failure.code, failure.message, key));
+      await new Promise<void>((resolve) => {
+        res.on('close', resolve);
+        handle(req, res);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    endpoint: `http://${host}:${port}`,
+    host,
+    port,
+    accessKey,
+    secretKey,
+    requests,
+    async stop() {
+      await closeServer(server);
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function checkPreconditions(s3rver: S3rverApp, bucket: string, key: string, req: IncomingMessage) {
+  const ifMatch = header(req, 'if-match');
+  const ifNoneMatch = header(req, 'if-none-match');
+  if (req.method !== 'PUT' || (ifMatch === undefined && ifNoneMatch === undefined)) return undefined;
+  const current = await s3rver.store.getMetadata(bucket, key).then(
+    (metadata) => unquote(metadata.etag),
+    () => undefined,
+  );
+  if (ifNoneMatch === '*' && current !== undefined) {
+    return { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' };
+  }
+  if (ifMatch !== undefined && current === undefined) {
+    return { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' };
+  }
+  if (ifMatch !== undefined && ifMatch !== '*' && unquote(ifMatch) !== current) {
+    return { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' };
+  }
+  return undefined;
+}
+
+/** Runs tasks for one key one after another; tasks for different keys run concurrently. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(key: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(task).catch(() => undefined);
+    this.tails.set(key, current);
+    void current.then(() => {
+      if (this.tails.get(key) === current) this.tails.delete(key);
+    });
+    return current;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}
+
+function sendXml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function emptyUploadListing(bucket: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`;
+}
+
+function errorXml(code: string, message: string, key: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><Key>${key}</Key></Error>`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+}
