@@ -14,10 +14,4 @@ export class ApiConfig extends CommonConfig {
   @IsInt({ message: 'MAX_REQUEST_BYTES must be an integer' })
   @Min(1024, { message: 'MAX_REQUEST_BYTES must be at least 1024' })
   MAX_REQUEST_BYTES = 64 * 1024;
-
-  /** How long a publish may wait for RabbitMQ's confirm before the api answers 503. */
-  @ToInteger()
-  @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
-  @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
-  PUBLISH_TIMEOUT_MS = 5000;
 }

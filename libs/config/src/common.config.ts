@@ -32,6 +32,12 @@ export class CommonConfig {
   @Matches(RABBITMQ_NAME, { message: `CONTROL_EXCHANGE ${RABBITMQ_NAME_RULE}` })
   CONTROL_EXCHANGE = DEFAULT_CONTROL_EXCHANGE;
 
+  /** How long a publish may wait for RabbitMQ's confirm before it counts as failed (the api then answers 503). */
+  @ToInteger()
+  @IsInt({ message: 'PUBLISH_TIMEOUT_MS must be an integer' })
+  @Min(100, { message: 'PUBLISH_TIMEOUT_MS must be at least 100' })
+  PUBLISH_TIMEOUT_MS = 5000;
+
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'S3_ENDPOINT must be an http:// or https:// URL' })
   S3_ENDPOINT = 'http://localhost:9000';
 

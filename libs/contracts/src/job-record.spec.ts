@@ -74,6 +74,10 @@ describe('replies', () => {
     expect(sentence.split(' ')[1]).toBe('test-job-id-1');
   });
 
+  it('gives the exit code of a failed job', () => {
+    expect(resultSentence(record('failed', { reason: 'Error', exitCode: 3 }))).toBe('Job test-job-id-1 failed: Error (exit code 3).');
+  });
+
   it('carries the structured fields', () => {
     const done = record('succeeded', { exitCode: 0, logObject: 'test-job-id-1.log', startedAt: at, finishedAt: at });
     expect(buildReply(done)).toEqual({

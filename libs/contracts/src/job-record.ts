@@ -1,4 +1,5 @@
-import type { WorkRequest } from './work-request.js';
+import { logObjectName, uniqueJobName } from './job-naming.js';
+import type { IdentifiedRequest, WorkRequest } from './work-request.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -29,6 +30,30 @@ export interface JobRecord {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+}
+
+/** The record of a request that has just been accepted. */
+export function newJobRecord(request: IdentifiedRequest, at: string): JobRecord {
+  const { id, ...work } = request;
+  return {
+    id,
+    jobName: uniqueJobName(request.jobName, id),
+    status: 'queued',
+    request: work,
+    outputBucket: request.outputBucket,
+    logObject: null,
+    reason: null,
+    exitCode: null,
+    queuedAt: at,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: at,
+  };
+}
+
+/** Where this record's log is (or will be) stored. */
+export function plannedLogObject(record: JobRecord): string {
+  return logObjectName(record.jobName, record.request.prefix);
 }
 
 /** A change of status, with what is learnt along with it. */

@@ -28,12 +28,12 @@ export interface RejectionReply {
   errors: FieldProblem[];
 }
 
-export function resultSentence(record: Pick<JobRecord, 'jobName' | 'status' | 'reason'>): string {
+export function resultSentence(record: Pick<JobRecord, 'jobName' | 'status' | 'reason' | 'exitCode'>): string {
   switch (record.status) {
     case 'succeeded':
       return `Job ${record.jobName} complete.`;
     case 'failed':
-      return `Job ${record.jobName} failed: ${record.reason ?? 'unknown reason'}.`;
+      return `Job ${record.jobName} failed: ${record.reason ?? 'unknown reason'}${record.exitCode !== null ? ` (exit code ${record.exitCode})` : ''}.`;
     case 'timed_out':
       return `Job ${record.jobName} timed out.`;
     case 'cancelled':

@@ -14,6 +14,21 @@ export interface WorkRequest {
   id?: string;
 }
 
+/** A request with its id settled: the client's, the message's, or a fresh one. */
+export type IdentifiedRequest = WorkRequest & { id: string };
+
+/** Whether two requests ask for the same work, so a second submission with the same id is a replay. */
+export function sameWork(a: WorkRequest, b: WorkRequest): boolean {
+  return (
+    a.image === b.image &&
+    a.jobName === b.jobName &&
+    a.inputBucket === b.inputBucket &&
+    a.outputBucket === b.outputBucket &&
+    a.timeOut === b.timeOut &&
+    (a.prefix ?? null) === (b.prefix ?? null)
+  );
+}
+
 export interface FieldProblem {
   /** The field at fault, or `(body)` when the request as a whole is unusable. */
   field: string;

@@ -14,8 +14,6 @@ export interface AmqpPublisherOptions {
   names: AmqpNames;
   /** A publish not confirmed by then fails instead of waiting for the broker to come back. */
   publishTimeoutMs: number;
-  /** Called on every connect after the first. */
-  onReconnect?: () => void;
 }
 
 /**
@@ -27,11 +25,12 @@ export class AmqpPublisher {
   private readonly connection: AmqpConnectionManager;
   private readonly channel: ChannelWrapper;
   private connects = 0;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(private readonly options: AmqpPublisherOptions) {
     this.connection = amqp.connect([options.url], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
     this.connection.on('connect', () => {
-      if (this.connects++ > 0) options.onReconnect?.();
+      if (this.connects++ > 0) for (const listener of this.reconnectListeners) listener();
     });
     this.channel = this.connection.createChannel({
       name: 'publisher',
@@ -45,6 +44,11 @@ export class AmqpPublisher {
   /** Waits until the channel is set up, or fails after the publish time-out. */
   async ready(): Promise<void> {
     await this.channel.waitForConnect();
+  }
+
+  /** Called on every connect after the first. */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.add(listener);
   }
 
   isConnected(): boolean {
@@ -74,8 +78,9 @@ export class AmqpPublisher {
   }
 }
 
+/** Buffers go out as they are (a dead-lettered message keeps its original bytes); anything else as JSON. */
 function encode(body: unknown): Buffer {
-  return Buffer.from(JSON.stringify(body));
+  return Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
 }
 
 function withDefaults(options: Options.Publish): Options.Publish {

@@ -1,3 +1,4 @@
 export * from './amqp-publisher.js';
 export * from './result-events.js';
 export * from './topology.js';
+export * from './messaging.module.js';

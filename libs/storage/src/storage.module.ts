@@ -1,5 +1,6 @@
 import { CommonConfig } from '@app/config';
-import { Global, Module, type OnModuleInit, Inject } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { JobLogs } from './job-logs.js';
 import { JobRecordStore } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
@@ -22,11 +23,40 @@ import { ObjectStorage } from './object-storage.js';
   ],
   exports: [JobLogs, JobRecordStore, ObjectStorage],
 })
-export class StorageModule implements OnModuleInit {
+export class StorageModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(StorageModule.name);
+  private readonly stopping = new AbortController();
+
   constructor(@Inject(JobRecordStore) private readonly records: JobRecordStore) {}
 
-  /** The records bucket must exist before the first request; a store that cannot be reached fails the start. */
+  /**
+   * Makes sure the records bucket exists. An S3 store that is not up yet does not stop the process: it keeps
+   * trying in the background while readiness reports the store as down.
+   */
   async onModuleInit(): Promise<void> {
-    await this.records.init();
+    try {
+      await this.records.init();
+    } catch (error) {
+      this.logger.warn(`S3 store not reachable yet (${String(error)}); retrying in the background`);
+      void this.retryInit();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping.abort();
+  }
+
+  private async retryInit(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      const retried = await sleep(2000, true, { signal: this.stopping.signal }).catch(() => false);
+      if (!retried) return;
+      try {
+        await this.records.init();
+        this.logger.log('S3 store reachable; records bucket ready');
+        return;
+      } catch {
+        // still down; readiness says so
+      }
+    }
   }
 }

@@ -1,0 +1,20 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Registry } from 'prom-client';
+import { AmqpPublisher } from '@app/messaging';
+
+@Injectable()
+export class ApiMetrics {
+  readonly submissions: Counter<'outcome'>;
+  readonly amqpReconnects: Counter;
+
+  constructor(@Inject(Registry) registry: Registry, @Inject(AmqpPublisher) publisher: AmqpPublisher) {
+    this.submissions = new Counter({
+      name: 'cloud_worker_submissions_total',
+      help: 'Work requests submitted over HTTP, by outcome (accepted, replayed, invalid, conflict, unavailable).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.amqpReconnects = new Counter({ name: 'cloud_worker_amqp_reconnects_total', help: 'Reconnections to RabbitMQ.', registers: [registry] });
+    publisher.onReconnect(() => this.amqpReconnects.inc());
+  }
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { HealthController } from './health.controller.js';
+
+@Module({
+  imports: [JobsModule, TerminusModule],
+  controllers: [HealthController],
+})
+export class HealthModule {}

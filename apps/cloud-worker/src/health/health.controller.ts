@@ -1,0 +1,90 @@
+import { WorkerConfig } from '@app/config';
+import { KubeApi, PodInformer } from '@app/kube';
+import { AmqpPublisher } from '@app/messaging';
+import { ObjectStorage } from '@app/storage';
+import { Controller, Get, Inject, type OnModuleInit } from '@nestjs/common';
+import type { ServerRMQ } from '@nestjs/microservices';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { CONTROL_SERVER, WORK_SERVER } from '../intake/rmq-servers.js';
+import { JobRunner } from '../runner/job-runner.service.js';
+
+/** The API server is asked at most this often; probes come every few seconds from every kubelet. */
+const KUBE_CHECK_CACHE_MS = 10_000;
+
+@Controller('health')
+export class HealthController implements OnModuleInit {
+  private readonly consumers = { work: false, control: false };
+  private kubeCheck: { at: number; result: Promise<string> } | undefined;
+
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(WORK_SERVER) private readonly workServer: ServerRMQ,
+    @Inject(CONTROL_SERVER) private readonly controlServer: ServerRMQ,
+    @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(KubeApi) private readonly kube: KubeApi,
+    @Inject(PodInformer) private readonly informer: PodInformer,
+    @Inject(JobRunner) private readonly runner: JobRunner,
+    @Inject(WorkerConfig) private readonly config: WorkerConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.workServer.status.subscribe((status) => (this.consumers.work = status === 'connected'));
+    this.controlServer.status.subscribe((status) => (this.consumers.control = status === 'connected'));
+  }
+
+  /** Alive as long as the process serves HTTP; an outage of a dependency must not restart every worker. */
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()), jobsInFlight: this.runner.inFlight() })]);
+  }
+
+  /** Ready while it consumes from RabbitMQ, reaches the S3 store and the Kubernetes API, and its pod watch is live. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => {
+        const rabbitmq = this.indicators.check('rabbitmq');
+        const state = { ...this.consumers, publisher: this.publisher.isConnected() };
+        return state.work && state.control && state.publisher ? rabbitmq.up(state) : rabbitmq.down(state);
+      },
+      async () => {
+        const s3 = this.indicators.check('s3');
+        try {
+          await this.storage.ping(this.config.RECORDS_BUCKET);
+          return s3.up();
+        } catch (error) {
+          return s3.down({ message: messageOf(error) });
+        }
+      },
+      async () => {
+        const kubernetes = this.indicators.check('kubernetes');
+        try {
+          return kubernetes.up({ version: await this.serverVersion() });
+        } catch (error) {
+          return kubernetes.down({ message: messageOf(error) });
+        }
+      },
+      () => {
+        const watch = this.indicators.check('watch');
+        const state = this.informer.health();
+        return state.healthy ? watch.up(state) : watch.down(state);
+      },
+    ]);
+  }
+
+  private serverVersion(): Promise<string> {
+    if (!this.kubeCheck || Date.now() - this.kubeCheck.at > KUBE_CHECK_CACHE_MS) {
+      this.kubeCheck = { at: Date.now(), result: this.kube.serverVersion() };
+      this.kubeCheck.result.catch(() => (this.kubeCheck = undefined));
+    }
+    return this.kubeCheck.result;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,42 @@
+import { WorkerConfig } from '@app/config';
+import { WORK_QUEUE_OPTIONS } from '@app/messaging';
+import { ServerRMQ } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { WorkMessageDeserializer } from './work-message.deserializer.js';
+
+/** Injection tokens of the two RabbitMQ consumers, so that health checks can ask them how they are. */
+export const WORK_SERVER = Symbol('WORK_SERVER');
+export const CONTROL_SERVER = Symbol('CONTROL_SERVER');
+
+/**
+ * The work queue consumer: manual acknowledgements, and a prefetch equal to the concurrency, so that RabbitMQ
+ * never hands this worker more requests than it runs at once. The queue is bound to the MSTC exchange by its
+ * own name, and declared as MSTC clients declare it (durable, no arguments).
+ */
+export function workServer(config: WorkerConfig): ServerRMQ {
+  return new ServerRMQ({
+    urls: [config.AMQP_URL],
+    queue: config.WORK_QUEUE,
+    queueOptions: WORK_QUEUE_OPTIONS,
+    exchange: config.WORK_EXCHANGE,
+    exchangeType: 'direct',
+    routingKey: config.WORK_QUEUE,
+    noAck: false,
+    prefetchCount: config.CONCURRENCY,
+    deserializer: new WorkMessageDeserializer(),
+    socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+  });
+}
+
+/** Commands for every worker (cancel): a private, self-deleting queue bound to the control fanout exchange. */
+export function controlServer(config: WorkerConfig): ServerRMQ {
+  return new ServerRMQ({
+    urls: [config.AMQP_URL],
+    queue: `${config.CONTROL_EXCHANGE}.${config.WORKER_ID}.${randomUUID().slice(0, 8)}`,
+    queueOptions: { exclusive: true, autoDelete: true, durable: false },
+    exchange: config.CONTROL_EXCHANGE,
+    exchangeType: 'fanout',
+    noAck: true,
+    socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+  });
+}

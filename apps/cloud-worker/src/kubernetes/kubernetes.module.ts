@@ -1,0 +1,81 @@
+import { WorkerConfig } from '@app/config';
+import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Global, Module } from '@nestjs/common';
+import { WorkerMetrics } from '../worker.metrics.js';
+
+/** Injection tokens of the Jobs' namespace and the settings applied to every Job. */
+export const JOB_NAMESPACE = Symbol('JOB_NAMESPACE');
+export const JOB_SETTINGS = Symbol('JOB_SETTINGS');
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: KubeConfig,
+      // KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster.
+      useFactory: () => {
+        const kubeConfig = new KubeConfig();
+        kubeConfig.loadFromDefault();
+        return kubeConfig;
+      },
+    },
+    {
+      provide: JOB_NAMESPACE,
+      inject: [WorkerConfig, KubeConfig],
+      useFactory: (config: WorkerConfig, kubeConfig: KubeConfig) =>
+        config.JOB_NAMESPACE ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default',
+    },
+    {
+      provide: KubeApi,
+      inject: [KubeConfig, WorkerConfig, WorkerMetrics],
+      useFactory: (kubeConfig: KubeConfig, config: WorkerConfig, metrics: WorkerMetrics) =>
+        new KubeApi(kubeConfig, {
+          requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
+          onRequest: (verb, resource, code) => metrics.kubeRequests.inc({ verb, resource, code: String(code) }),
+        }),
+    },
+    {
+      provide: PodInformer,
+      inject: [KubeApi, WorkerConfig, WorkerMetrics, JOB_NAMESPACE],
+      useFactory: (kube: KubeApi, config: WorkerConfig, metrics: WorkerMetrics, namespace: string) =>
+        new PodInformer(kube, {
+          namespace,
+          labelSelector: MANAGED_SELECTOR,
+          watchTimeoutSeconds: config.WATCH_TIMEOUT_SECONDS,
+          stallSeconds: config.WATCH_STALL_SECONDS,
+          onRestart: (reason) => metrics.watchRestarts.inc({ reason }),
+        }),
+    },
+    { provide: JOB_SETTINGS, inject: [WorkerConfig, JOB_NAMESPACE], useFactory: jobSettings },
+  ],
+  exports: [JOB_NAMESPACE, JOB_SETTINGS, KubeApi, KubeConfig, PodInformer],
+})
+export class KubernetesModule {}
+
+function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
+  const endpoint = new URL(config.S3_ENDPOINT);
+  const defaultPort = endpoint.protocol === 'https:' ? 443 : 80;
+  const requests = compact({ cpu: config.JOB_CPU_REQUEST, memory: config.JOB_MEMORY_REQUEST });
+  const limits = compact({ cpu: config.JOB_CPU_LIMIT, memory: config.JOB_MEMORY_LIMIT });
+  return {
+    namespace,
+    backoffLimit: config.JOB_BACKOFF_LIMIT,
+    timeOutUnitSeconds: config.TIME_OUT_UNIT_SECONDS,
+    imagePullSecrets: config.JOB_IMAGE_PULL_SECRETS,
+    serviceAccountName: config.JOB_SERVICE_ACCOUNT,
+    resources: requests || limits ? { ...(requests && { requests }), ...(limits && { limits }) } : undefined,
+    nodeSelector: config.JOB_NODE_SELECTOR,
+    tolerations: config.JOB_TOLERATIONS,
+    s3: {
+      host: config.JOB_S3_HOST ?? endpoint.hostname,
+      port: config.JOB_S3_PORT ?? (endpoint.port ? Number(endpoint.port) : defaultPort),
+      secretName: config.JOB_S3_SECRET_NAME,
+    },
+  };
+}
+
+function compact(values: Record<string, string | undefined>): Record<string, string> | undefined {
+  const present = Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return present.length > 0 ? Object.fromEntries(present) : undefined;
+}

@@ -1,0 +1,52 @@
+import { AmqpPublisher } from '@app/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200];
+const WAIT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+@Injectable()
+export class WorkerMetrics {
+  readonly messages: Counter<'outcome'>;
+  readonly jobsFinished: Counter<'status'>;
+  readonly jobDuration: Histogram<'status'>;
+  readonly queueWait: Histogram;
+  readonly jobsInFlight: Gauge;
+  readonly watchRestarts: Counter<'reason'>;
+  readonly kubeRequests: Counter<'verb' | 'resource' | 'code'>;
+  readonly amqpReconnects: Counter<'connection'>;
+
+  constructor(@Inject(Registry) registry: Registry, @Inject(AmqpPublisher) publisher: AmqpPublisher) {
+    const registers = [registry];
+    this.messages = new Counter({
+      name: 'cloud_worker_messages_total',
+      help: 'Work queue messages handled, by outcome (started, adopted, settled, invalid, unreadable, conflict, retried).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.jobsFinished = new Counter({ name: 'cloud_worker_jobs_finished_total', help: 'Jobs ended, by terminal status.', labelNames: ['status'], registers });
+    this.jobDuration = new Histogram({
+      name: 'cloud_worker_job_duration_seconds',
+      help: 'From the Job starting to its end, by terminal status.',
+      labelNames: ['status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.queueWait = new Histogram({ name: 'cloud_worker_queue_wait_seconds', help: 'From a request being queued to its Job being created.', buckets: WAIT_BUCKETS, registers });
+    this.jobsInFlight = new Gauge({ name: 'cloud_worker_jobs_in_flight', help: 'Jobs this worker is following right now.', registers });
+    this.watchRestarts = new Counter({
+      name: 'cloud_worker_watch_restarts_total',
+      help: 'Pod watch restarts, by reason (closed: the server ended it as asked; expired: 410 Gone; stalled; error).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.kubeRequests = new Counter({
+      name: 'cloud_worker_kube_requests_total',
+      help: 'Kubernetes API requests, by verb, resource and response code.',
+      labelNames: ['verb', 'resource', 'code'],
+      registers,
+    });
+    this.amqpReconnects = new Counter({ name: 'cloud_worker_amqp_reconnects_total', help: 'Reconnections to RabbitMQ, by connection.', labelNames: ['connection'], registers });
+    publisher.onReconnect(() => this.amqpReconnects.inc({ connection: 'publisher' }));
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildJob, type JobSettings } from './job-spec.js';
+
+const settings: JobSettings = {
+  namespace: 'mstc-dev',
+  backoffLimit: 0,
+  timeOutUnitSeconds: 60,
+  imagePullSecrets: [],
+  nodeSelector: {},
+  tolerations: [],
+  s3: { host: 'minio.mstc-dev.svc', port: 9000, secretName: 'cloud-worker-s3' },
+};
+const id = '99c0812e-03c5-459c-95db-dd95251b14d0';
+const request = { id, image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'out.bucket', timeOut: 15 };
+
+describe('buildJob', () => {
+  it('builds the Job of spec section 4', () => {
+    const labels = {
+      'app.kubernetes.io/managed-by': 'cloud-worker',
+      'app.kubernetes.io/name': 'test-job',
+      'app.kubernetes.io/instance': `test-job-${id}`,
+      'cloud-worker.io/request-id': id,
+    };
+    expect(buildJob(request, settings)).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: `test-job-${id}`, namespace: 'mstc-dev', labels },
+      spec: {
+        activeDeadlineSeconds: 900,
+        backoffLimit: 0,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'test-job',
+                image: 'mstc/python-test',
+                imagePullPolicy: 'IfNotPresent',
+                env: [
+                  { name: 'MSTC_JOB', value: 'true' },
+                  { name: 'INPUT_BUCKET', value: 'in.bucket' },
+                  { name: 'OUTPUT_BUCKET', value: 'out.bucket' },
+                  { name: 'MINIO_SERVICE_HOST', value: 'minio.mstc-dev.svc' },
+                  { name: 'MINIO_SERVICE_PORT', value: '9000' },
+                  { name: 'MINIO_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'accessKey' } } },
+                  { name: 'MINIO_SECRET_KEY', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'secretKey' } } },
+                  { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'accessKey' } } },
+                  { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'secretKey' } } },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it('keeps the Job name within a DNS label for the longest jobName', () => {
+    const job = buildJob({ ...request, jobName: 'a'.repeat(26) }, settings);
+    expect(job.metadata?.name).toHaveLength(63);
+  });
+
+  it('passes the prefix as FILE_PREFIX', () => {
+    const env = buildJob({ ...request, prefix: 'run-7' }, settings).spec?.template.spec?.containers[0].env;
+    expect(env).toContainEqual({ name: 'FILE_PREFIX', value: 'run-7' });
+  });
+
+  it('applies the pod settings of the worker configuration', () => {
+    const job = buildJob(request, {
+      ...settings,
+      backoffLimit: 2,
+      timeOutUnitSeconds: 1,
+      imagePullSecrets: ['harbor-robot'],
+      serviceAccountName: 'mstc-jobs',
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      nodeSelector: { 'kubernetes.io/arch': 'amd64' },
+      tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    });
+    expect(job.spec).toMatchObject({ activeDeadlineSeconds: 15, backoffLimit: 2 });
+    expect(job.spec?.template.spec).toMatchObject({
+      imagePullSecrets: [{ name: 'harbor-robot' }],
+      serviceAccountName: 'mstc-jobs',
+      nodeSelector: { 'kubernetes.io/arch': 'amd64' },
+      tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    });
+    expect(job.spec?.template.spec?.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  it('never puts a credential value in the Job', () => {
+    const env = buildJob(request, settings).spec?.template.spec?.containers[0].env ?? [];
+    for (const variable of env.filter((e) => /KEY/.test(e.name))) expect(variable.value).toBeUndefined();
+  });
+});

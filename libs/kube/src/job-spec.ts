@@ -1,0 +1,85 @@
+import { uniqueJobName, type IdentifiedRequest } from '@app/contracts';
+import type { V1EnvVar, V1Job, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
+import {
+  INSTANCE_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  NAME_LABEL,
+  REQUEST_ID_LABEL,
+  S3_SECRET_ACCESS_KEY,
+  S3_SECRET_SECRET_KEY,
+} from './labels.js';
+
+/** What the worker's configuration applies to every Job. */
+export interface JobSettings {
+  namespace: string;
+  backoffLimit: number;
+  /** Seconds in a minute of `timeOut` (60 outside tests). */
+  timeOutUnitSeconds: number;
+  imagePullSecrets: string[];
+  serviceAccountName?: string;
+  resources?: V1ResourceRequirements;
+  nodeSelector: Record<string, string>;
+  tolerations: V1Toleration[];
+  s3: { host: string; port: number; secretName: string };
+}
+
+/**
+ * The Kubernetes Job for a work request (spec section 4). It is created without `ttlSecondsAfterFinished`:
+ * the worker sets the TTL once the log is stored, so that a finished Job and its pod (and so its log) stay
+ * until then, however long the worker is away.
+ */
+export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1Job {
+  const name = uniqueJobName(request.jobName, request.id);
+  const labels = {
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [NAME_LABEL]: request.jobName,
+    [INSTANCE_LABEL]: name,
+    [REQUEST_ID_LABEL]: request.id,
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: settings.namespace, labels },
+    spec: {
+      activeDeadlineSeconds: request.timeOut * settings.timeOutUnitSeconds,
+      backoffLimit: settings.backoffLimit,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          ...(settings.serviceAccountName && { serviceAccountName: settings.serviceAccountName }),
+          ...(settings.imagePullSecrets.length > 0 && { imagePullSecrets: settings.imagePullSecrets.map((secret) => ({ name: secret })) }),
+          ...(Object.keys(settings.nodeSelector).length > 0 && { nodeSelector: settings.nodeSelector }),
+          ...(settings.tolerations.length > 0 && { tolerations: settings.tolerations }),
+          containers: [
+            {
+              name: request.jobName,
+              image: request.image,
+              imagePullPolicy: 'IfNotPresent',
+              env: jobEnvironment(request, settings),
+              ...(settings.resources && { resources: settings.resources }),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function jobEnvironment(request: IdentifiedRequest, settings: JobSettings): V1EnvVar[] {
+  const fromSecret = (name: string, key: string): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: settings.s3.secretName, key } } });
+  return [
+    { name: 'MSTC_JOB', value: 'true' },
+    { name: 'INPUT_BUCKET', value: request.inputBucket },
+    { name: 'OUTPUT_BUCKET', value: request.outputBucket },
+    ...(request.prefix ? [{ name: 'FILE_PREFIX', value: request.prefix }] : []),
+    { name: 'MINIO_SERVICE_HOST', value: settings.s3.host },
+    { name: 'MINIO_SERVICE_PORT', value: String(settings.s3.port) },
+    // The credentials come from a Secret, never as values in the Job; under MinIO's and the AWS SDKs' names.
+    fromSecret('MINIO_ACCESS_KEY', S3_SECRET_ACCESS_KEY),
+    fromSecret('MINIO_SECRET_KEY', S3_SECRET_SECRET_KEY),
+    fromSecret('AWS_ACCESS_KEY_ID', S3_SECRET_ACCESS_KEY),
+    fromSecret('AWS_SECRET_ACCESS_KEY', S3_SECRET_SECRET_KEY),
+  ];
+}

@@ -1,0 +1,192 @@
+import {
+  ApiException,
+  BatchV1Api,
+  CoreV1Api,
+  createConfiguration,
+  ServerConfiguration,
+  VersionApi,
+  type KubeConfig,
+  type V1Job,
+  type V1JobList,
+  type V1PodList,
+} from '@kubernetes/client-node';
+import fetch from 'node-fetch';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+export type KubeVerb = 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'log' | 'version';
+
+export interface KubeApiOptions {
+  requestTimeoutMs: number;
+  /** Called once per API request, for metrics. */
+  onRequest?: (verb: KubeVerb, resource: string, code: number | 'error') => void;
+}
+
+export interface JsonPatchOperation {
+  op: 'add' | 'replace' | 'remove' | 'test';
+  path: string;
+  value?: unknown;
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/**
+ * The few Kubernetes API calls the worker makes, each with a time-out and counted; one place to see what the
+ * worker asks of the API server (and so what its Role must allow).
+ */
+export class KubeApi {
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly versions: VersionApi;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: KubeApiOptions,
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      promiseMiddleware: [
+        {
+          pre: async (context) => {
+            context.setSignal(AbortSignal.timeout(options.requestTimeoutMs));
+            return context;
+          },
+          post: async (context) => context,
+        },
+      ],
+    });
+    this.batch = new BatchV1Api(configuration);
+    this.core = new CoreV1Api(configuration);
+    this.versions = new VersionApi(configuration);
+  }
+
+  createJob(namespace: string, job: V1Job): Promise<V1Job> {
+    return this.call('create', 'jobs', () => this.batch.createNamespacedJob({ namespace, body: job }));
+  }
+
+  /** The Job, or undefined when it does not exist. */
+  async getJob(namespace: string, name: string): Promise<V1Job | undefined> {
+    return this.call('get', 'jobs', () => this.batch.readNamespacedJob({ namespace, name })).catch(undefinedWhenNotFound);
+  }
+
+  listJobs(namespace: string, labelSelector: string): Promise<V1JobList> {
+    return this.call('list', 'jobs', () => this.batch.listNamespacedJob({ namespace, labelSelector }));
+  }
+
+  /** Applies an RFC 6902 JSON patch atomically; a failed `test` operation rejects the whole patch. */
+  patchJob(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<V1Job> {
+    return this.call('patch', 'jobs', () => this.batch.patchNamespacedJob({ namespace, name, body: operations }));
+  }
+
+  /** Deletes a Job and (in the background) its pods; false when it was already gone. */
+  async deleteJob(namespace: string, name: string): Promise<boolean> {
+    return this.call('delete', 'jobs', () => this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' })).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof KubeApiError && error.code === 404) return false;
+        throw error;
+      },
+    );
+  }
+
+  listPods(namespace: string, labelSelector: string): Promise<V1PodList> {
+    return this.call('list', 'pods', () => this.core.listNamespacedPod({ namespace, labelSelector }));
+  }
+
+  /** A container's log, or undefined when the pod is gone. */
+  async readPodLog(namespace: string, name: string, container: string, limitBytes: number): Promise<string | undefined> {
+    return this.call('log', 'pods', () => this.core.readNamespacedPodLog({ namespace, name, container, limitBytes })).catch(undefinedWhenNotFound);
+  }
+
+  async serverVersion(): Promise<string> {
+    const info = await this.call('version', 'version', () => this.versions.getCode());
+    return info.gitVersion;
+  }
+
+  /**
+   * Opens one watch and streams its events until the server ends it, the signal aborts it, or it fails.
+   * client-node's own Watch cannot be aborted before the server answers, so a hung request would leak a
+   * connection; this one is bounded by `connectTimeoutMs` and the caller's signal throughout.
+   */
+  async watch<T>(path: string, query: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    const cluster = this.kubeConfig.getCurrentCluster()!;
+    const url = new URL(cluster.server + path);
+    for (const [key, value] of Object.entries({ ...query, watch: 'true' })) url.searchParams.set(key, value);
+    const request = await this.kubeConfig.applyToFetchOptions({});
+    const connectTimeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+    const connectSignal = AbortSignal.any([signal, connectTimeout]);
+    const resource = path.split('/').pop() ?? path;
+    let response;
+    try {
+      response = await fetch(url, { ...request, method: 'GET', signal: connectSignal as never });
+    } catch (error) {
+      this.options.onRequest?.('watch', resource, 'error');
+      throw error;
+    }
+    this.options.onRequest?.('watch', resource, response.status);
+    if (response.status !== 200) {
+      const body = await response.text().catch(() => '');
+      throw statusError(response.status, body);
+    }
+    const body = response.body as Readable;
+    const lines = createInterface({ input: body, crlfDelay: Infinity });
+    const abort = () => body.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      for await (const line of lines) {
+        if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
+      }
+    } finally {
+      signal.removeEventListener('abort', abort);
+      body.destroy();
+    }
+  }
+
+  private async call<T>(verb: KubeVerb, resource: string, request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      this.options.onRequest?.(verb, resource, 200);
+      return result;
+    } catch (error) {
+      const converted = toKubeError(error);
+      this.options.onRequest?.(verb, resource, converted instanceof KubeApiError ? converted.code : 'error');
+      throw converted;
+    }
+  }
+}
+
+function undefinedWhenNotFound(error: unknown): undefined {
+  if (error instanceof KubeApiError && error.code === 404) return undefined;
+  throw error;
+}
+
+function toKubeError(error: unknown): unknown {
+  if (!(error instanceof ApiException)) return error;
+  return statusError(error.code, typeof error.body === 'string' ? error.body : JSON.stringify(error.body));
+}
+
+function statusError(code: number, body: string): KubeApiError {
+  try {
+    const status = JSON.parse(body) as { reason?: string; message?: string };
+    return new KubeApiError(code, status.reason ?? String(code), status.message ?? body);
+  } catch {
+    return new KubeApiError(code, String(code), body || `HTTP ${code}`);
+  }
+}

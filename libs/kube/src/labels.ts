@@ -1,0 +1,17 @@
+/** The labels and annotations by which the worker finds and keeps track of its Jobs. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'cloud-worker';
+export const NAME_LABEL = 'app.kubernetes.io/name';
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const REQUEST_ID_LABEL = 'cloud-worker.io/request-id';
+/** Set by the Job controller on each pod of a Job. */
+export const JOB_NAME_LABEL = 'job-name';
+
+/** Set on a Job once its log is stored and its record settled: from then on nobody needs it. */
+export const COLLECTED_ANNOTATION = 'cloud-worker.io/collected-by';
+
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+
+/** Keys of the S3 credentials in the Secret named by JOB_S3_SECRET_NAME. */
+export const S3_SECRET_ACCESS_KEY = 'accessKey';
+export const S3_SECRET_SECRET_KEY = 'secretKey';

@@ -1,0 +1,5 @@
+export * from './logger.js';
+export * from './metrics.controller.js';
+export * from './metrics.module.js';
+export * from './logging.module.js';
+export * from './shutdown.js';

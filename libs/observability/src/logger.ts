@@ -1,0 +1,69 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  app: string;
+  level: string;
+  format: 'json' | 'pretty';
+}
+
+/**
+ * The process's root logger: JSON lines for machines, or readable output for local runs. pino-pretty is a
+ * development dependency, so a production image asked for pretty output falls back to JSON.
+ */
+export async function createRootLogger(options: LoggerOptions): Promise<Logger> {
+  const base = { app: options.app };
+  if (options.format === 'pretty') {
+    const stream = await prettyStream();
+    if (stream) return pino({ level: options.level, base }, stream);
+  }
+  return pino({ level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+async function prettyStream(): Promise<DestinationStream | undefined> {
+  try {
+    const pretty = (await import('pino-pretty')).default;
+    return pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Routes Nest's own log lines (start-up, routes, errors) into the same structured log. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+
+  error(message: unknown, traceOrContext?: string, context?: string): void {
+    const trace = context ? traceOrContext : undefined;
+    this.write('error', message, context ?? traceOrContext, trace);
+  }
+
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string, trace?: string): void {
+    const fields = { context, ...(trace && { stack: trace }) };
+    if (message instanceof Error) this.logger[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) this.logger[level]({ ...fields, ...message });
+    else this.logger[level](fields, String(message));
+  }
+}
