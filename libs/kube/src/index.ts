@@ -3,3 +3,4 @@ export * from './job-spec.js';
 export * from './kube-api.js';
 export * from './labels.js';
 export * from './pod-informer.js';
+export * from './permissions.js';

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JobRecord } from '@app/contracts';
+import { Client } from 'minio';
+import { randomUUID } from 'node:crypto';
+import { eventually, TestSystem } from './support/system.js';
+
+const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', 'test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.3' } } };
+
+describe('the core flow over HTTP', () => {
+  let system: TestSystem;
+  let s3: Client;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({
+      // One minute of timeOut lasts one second here, so time-outs can be tested.
+      env: { TIME_OUT_UNIT_SECONDS: '1' },
+      sim: { images: FAST_PYTHON_TEST },
+    });
+    s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
+  });
+  afterAll(() => system?.stop());
+
+  async function submit(body: unknown): Promise<{ status: number; location: string | null; record: JobRecord }> {
+    const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, location: response.headers.get('location'), record: (await response.json()) as JobRecord };
+  }
+
+  async function recordOf(id: string): Promise<JobRecord> {
+    const response = await fetch(`${system.apiUrl}/jobs/${id}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as JobRecord;
+  }
+
+  function ended(id: string, timeoutMs = 20_000): Promise<JobRecord> {
+    return eventually(async () => {
+      const record = await recordOf(id);
+      return ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(record.status) && record;
+    }, timeoutMs, `job ${id} to end`);
+  }
+
+  async function objectText(bucket: string, name: string): Promise<string> {
+    const chunks = await (await s3.getObject(bucket, name)).toArray();
+    return Buffer.concat(chunks as Buffer[]).toString();
+  }
+
+  it('runs mstc/python-test to success and stores its log with the bucket variables', async () => {
+    const { status, location, record } = await submit({ image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'test.inputs', prefix: 'run-1' });
+    expect(status).toBe(202);
+    expect(location).toBe(`/jobs/${record.id}`);
+    expect(record).toMatchObject({ status: 'queued', jobName: `test-job-${record.id}`, outputBucket: 'test.inputs', logObject: null });
+
+    const done = await ended(record.id);
+    expect(done).toMatchObject({ status: 'succeeded', exitCode: 0, reason: null, logObject: `run-1-test-job-${record.id}.log` });
+    expect(Date.parse(done.queuedAt)).toBeLessThanOrEqual(Date.parse(done.startedAt!));
+    expect(Date.parse(done.startedAt!)).toBeLessThanOrEqual(Date.parse(done.finishedAt!));
+
+    const log = await objectText('test.inputs', done.logObject!);
+    expect(log).toContain('Started');
+    expect(log).toContain('INPUT_BUCKET: test.inputs');
+    expect(log).toContain('OUTPUT_BUCKET: test.inputs');
+    expect(log).toContain('FILE_PREFIX: run-1');
+    expect(log).toContain(`MINIO_SERVICE_HOST: ${system.s3.host}`);
+    expect(log).toContain('SUCCESS');
+
+    // Released to its TTL once collected.
+    const job = system.sim.get('jobs', 'default', done.jobName);
+    expect(job?.metadata?.annotations?.['cloud-worker.io/collected-by']).toBe('worker-1');
+    expect(job?.spec?.ttlSecondsAfterFinished).toBe(30);
+  });
+
+  it('makes at most four Kubernetes API requests per Job and holds one watch', async () => {
+    system.sim.clearRequests();
+    const { record } = await submit({ image: 'mstc/python-test', jobName: 'counted', inputBucket: 'test.inputs' });
+    await ended(record.id);
+    const perJob = system.sim.requests.filter((request) => request.resource === 'jobs' || (request.resource === 'pods' && request.verb !== 'watch'));
+    expect(perJob.map((request) => `${request.verb} ${request.resource}${request.subresource ? `/${request.subresource}` : ''}`)).toEqual([
+      'create jobs',
+      'get pods/log',
+      'patch jobs',
+    ]);
+    expect(system.sim.openWatchCount()).toBe(1);
+  });
+
+  it('does not run a request twice when the same id is submitted again', async () => {
+    const id = randomUUID();
+    const body = { id, image: 'mstc/python-test', jobName: 'twice', inputBucket: 'test.inputs' };
+    const first = await submit(body);
+    const second = await submit(body);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(second.record.id).toBe(id);
+    await ended(id);
+    const third = await submit(body);
+    expect(third).toMatchObject({ status: 200, record: { status: 'succeeded' } });
+    expect(system.sim.list('jobs', 'default').filter((job) => job.metadata.name === `twice-${id}`)).toHaveLength(1);
+  });
+
+  it('refuses a different request under an id already used', async () => {
+    const id = randomUUID();
+    await submit({ id, image: 'mstc/python-test', jobName: 'first', inputBucket: 'test.inputs' });
+    const response = await fetch(`${system.apiUrl}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, image: 'mstc/python-test', jobName: 'second', inputBucket: 'test.inputs' }),
+    });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { message: string }).message).toContain(id);
+  });
+
+  it('turns the objects of an input bucket into a result object in a separate output bucket', async () => {
+    await s3.makeBucket('copy.inputs');
+    await s3.putObject('copy.inputs', 'a.txt', 'alpha', 5);
+    await s3.putObject('copy.inputs', 'b.txt', 'bravo!', 6);
+    const { record } = await submit({ image: 'mstc/bucket-copy', jobName: 'copy', inputBucket: 'copy.inputs', outputBucket: 'copy.outputs', prefix: 'p7' });
+    const done = await ended(record.id);
+    expect(done.status).toBe('succeeded');
+    const names: string[] = [];
+    for await (const item of s3.listObjectsV2('copy.outputs', '', true)) names.push((item as { name: string }).name);
+    expect(names).toEqual(expect.arrayContaining([`p7-copy-${record.id}.log`]));
+    const result = names.find((name) => name.startsWith('p7-') && name.endsWith('.json'));
+    expect(result).toBeDefined();
+    const summary = await objectText('copy.outputs', result!);
+    expect(summary).toContain('a.txt');
+    expect(summary).toContain('b.txt');
+  });
+
+  it('ends a non-zero exit as failed with its exit code and keeps stderr in the log', async () => {
+    const { record } = await submit({ image: 'mstc/fail', jobName: 'failing', inputBucket: 'test.inputs' });
+    const done = await ended(record.id);
+    expect(done).toMatchObject({ status: 'failed', exitCode: 3, reason: 'Error' });
+    const log = await objectText('test.inputs', done.logObject!);
+    expect(log.length).toBeGreaterThan(0);
+    expect(log).toMatch(/error|fail/i);
+  });
+
+  it('times out a Job that runs past its timeOut and deletes it', async () => {
+    const { record } = await submit({ image: 'mstc/sleep', jobName: 'sleepy', inputBucket: 'test.inputs', timeOut: 2 });
+    const done = await ended(record.id);
+    expect(done).toMatchObject({ status: 'timed_out', reason: 'DeadlineExceeded' });
+    expect(Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(1500);
+    await eventually(() => system.sim.get('jobs', 'default', done.jobName) === undefined, 10_000, 'the Job to be deleted');
+    const deletes = system.sim.requests.filter((r) => r.verb === 'delete' && r.name === done.jobName);
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0].query).toMatchObject({ propagationPolicy: 'Background' });
+    expect(await objectText('test.inputs', done.logObject!)).toBeDefined();
+  });
+
+  it('fails fast when the image cannot be pulled', async () => {
+    const started = Date.now();
+    const { record } = await submit({ image: 'registry.example.com/nope/missing:1.0', jobName: 'missing', inputBucket: 'test.inputs', timeOut: 60 });
+    const done = await ended(record.id);
+    expect(done.status).toBe('failed');
+    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(done.reason);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await objectText('test.inputs', done.logObject!)).toContain(done.reason!);
+    await eventually(() => system.sim.get('jobs', 'default', done.jobName) === undefined, 10_000, 'the Job to be deleted');
+  });
+
+  it('answers 404 for an unknown job and 400 for an id that is not a UUID', async () => {
+    expect((await fetch(`${system.apiUrl}/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await fetch(`${system.apiUrl}/jobs/not-a-uuid`)).status).toBe(400);
+  });
+
+  describe('bad requests', () => {
+    const good = { image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'test.inputs' };
+
+    it.each([
+      [{ jobName: 'test-job', inputBucket: 'test.inputs' }, 'image', 'image is required'],
+      [{ image: 'mstc/python-test', inputBucket: 'test.inputs' }, 'jobName', 'jobName is required'],
+      [{ image: 'mstc/python-test', jobName: 'test-job' }, 'inputBucket', 'inputBucket is required'],
+      [{ ...good, jobName: 'Test_Job' }, 'jobName', 'lowercase RFC 1123 label'],
+      [{ ...good, jobName: 'a'.repeat(27) }, 'jobName', '1 to 26 characters'],
+      [{ ...good, inputBucket: 'In_Bucket' }, 'inputBucket', 'S3 bucket naming rules'],
+      [{ ...good, outputBucket: 'x' }, 'outputBucket', '3 to 63 characters'],
+      [{ ...good, timeOut: -5 }, 'timeOut', '0 or more'],
+      [{ ...good, image: 'not an image!' }, 'image', 'OCI image reference'],
+    ])('refuses %j naming %s', async (body, field, rule) => {
+      const before = system.s3.requests.length;
+      const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBe(400);
+      const error = (await response.json()) as { message: string; errors: Array<{ field: string; message: string }> };
+      expect(error.errors.map((e) => e.field)).toEqual([field]);
+      expect(error.message).toContain(rule);
+      expect(system.s3.requests.slice(before).filter((r) => r.startsWith('PUT'))).toEqual([]);
+    });
+
+    it('refuses a body that is not JSON', async () => {
+      const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"image": "x",' });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/not valid JSON/);
+    });
+
+    it('refuses a body over the size limit', async () => {
+      const response = await fetch(`${system.apiUrl}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...good, padding: 'x'.repeat(70 * 1024) }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/larger than the limit of 65536 bytes/);
+    });
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Client } from 'minio';
+import { randomUUID } from 'node:crypto';
+import { eventually, TestSystem } from './support/system.js';
+
+describe('never lose a log, never run a request twice', () => {
+  let system: TestSystem | undefined;
+  afterEach(async () => {
+    await system?.stop();
+    system = undefined;
+  });
+
+  it('finishes a Job whose worker was killed, after the Job ended and its TTL passed', async () => {
+    system = await TestSystem.start({
+      api: false,
+      env: { JOB_TTL_SECONDS: '1' },
+      sim: { images: { 'mstc/python-test': { command: ['node', 'test/images/python-test.mjs'], env: { SLEEP_SECONDS: '1.5' } } } },
+    });
+    const { queue, replies } = await system.replyQueue();
+    const id = randomUUID();
+    const jobName = `test-job-${id}`;
+    system.publishWork({ id, image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'test.inputs' }, { replyTo: queue, correlationId: id });
+
+    await eventually(() => system!.sim.list('pods', 'default').some((pod) => pod.metadata.labels?.['job-name'] === jobName && pod.status?.phase === 'Running'), 15_000, 'the pod to run');
+    await system.workers[0].kill('SIGKILL');
+    const finishedAt = await eventually(() => {
+      const job = system!.sim.get('jobs', 'default', jobName);
+      return job?.status?.completionTime && Date.parse(job.status.completionTime);
+    }, 15_000, 'the Job to complete');
+    // Past the TTL the worker would have set: nothing may depend on the Job being collected in time.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, finishedAt + 2000 - Date.now())));
+
+    await system.startWorker();
+    const reply = await eventually(() => replies.find((r) => r.correlationId === id), 20_000, 'the reply');
+    expect(reply.body).toMatchObject({ status: 'succeeded', jobName, logObject: `${jobName}.log` });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(replies.filter((r) => r.correlationId === id)).toHaveLength(1);
+
+    const created = system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201);
+    expect(created).toHaveLength(1);
+    const s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
+    const log = Buffer.concat((await (await s3.getObject('test.inputs', `${jobName}.log`)).toArray()) as Buffer[]).toString();
+    expect(log).toContain('SUCCESS');
+    // Collected now, so the TTL removes it.
+    await eventually(() => system!.sim.get('jobs', 'default', jobName) === undefined, 10_000, 'the TTL to remove the Job');
+  });
+
+  it('shares 50 requests between two workers: 50 Jobs, 50 logs, none twice', async () => {
+    system = await TestSystem.start({ workers: 2, api: false, env: { CONCURRENCY: '10' } });
+    const { queue, replies } = await system.replyQueue();
+    const ids = Array.from({ length: 50 }, () => randomUUID());
+    for (const id of ids) {
+      system.publishWork({ id, image: 'kube-sim/sleep-exit', jobName: 'shared', inputBucket: 'shared.outputs' }, { replyTo: queue, correlationId: id });
+    }
+    await eventually(() => replies.length >= 50, 60_000, '50 replies');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(replies).toHaveLength(50);
+    expect(new Set(replies.map((r) => r.correlationId))).toEqual(new Set(ids));
+    expect(replies.every((r) => r.body.status === 'succeeded')).toBe(true);
+
+    expect(system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201)).toHaveLength(50);
+    const s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
+    const logs: string[] = [];
+    for await (const item of s3.listObjectsV2('shared.outputs', '', true)) logs.push((item as { name: string }).name);
+    expect(logs.sort()).toEqual(ids.map((id) => `shared-${id}.log`).sort());
+
+    const endedBy = system.workers.map((worker) => worker.lines.filter((line) => line.msg === 'Job ended').map((line) => line.jobName));
+    expect(endedBy.every((names) => names.length > 0)).toBe(true);
+    expect(endedBy.flat().sort()).toEqual(ids.map((id) => `shared-${id}`).sort());
+  });
+});
