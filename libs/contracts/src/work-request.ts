@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import { WorkRequestDto } from './work-request.dto.js';
 
 /** A validated work request with its defaults applied. */
@@ -54,9 +54,7 @@ export function validateWorkRequest(input: unknown, limits: TimeOutLimits): Work
   // Only the known fields are looked at, so unknown ones are ignored and cannot reach the Job.
   const known = Object.fromEntries(FIELDS.filter((field) => field in input).map((field) => [field, (input as Record<string, unknown>)[field]]));
   const dto = plainToInstance(WorkRequestDto, known);
-  const problems: FieldProblem[] = validateSync(dto).flatMap((error) =>
-    rootCauses(Object.entries(error.constraints ?? {})).map(([rule, message]) => ({ field: error.property, rule, message })),
-  );
+  const problems = fieldProblems(validateSync(dto));
   if (dto.timeOut !== undefined && problems.every((p) => p.field !== 'timeOut') && dto.timeOut > limits.maxMinutes) {
     problems.push({ field: 'timeOut', rule: 'max', message: `timeOut must be at most ${limits.maxMinutes} minutes` });
   }
@@ -78,6 +76,11 @@ export function validateWorkRequest(input: unknown, limits: TimeOutLimits): Work
 /** One line naming every problem, for logs, dead-letter headers and error replies. */
 export function describeProblems(problems: FieldProblem[]): string {
   return problems.map((p) => p.message).join('; ');
+}
+
+/** class-validator's errors as field problems, one per broken rule. */
+export function fieldProblems(errors: ValidationError[]): FieldProblem[] {
+  return errors.flatMap((error) => rootCauses(Object.entries(error.constraints ?? {})).map(([rule, message]) => ({ field: error.property, rule, message })));
 }
 
 /** A missing or mistyped value breaks every other rule too; report only that. */

@@ -3,3 +3,4 @@ export * from './metrics.controller.js';
 export * from './metrics.module.js';
 export * from './logging.module.js';
 export * from './shutdown.js';
+export * from './package-version.js';

@@ -2,9 +2,11 @@ import { CommonConfig } from '@app/config';
 import { AmqpPublisher } from '@app/messaging';
 import { ObjectStorage } from '@app/storage';
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { WorkQueue } from '../jobs/work-queue.js';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(

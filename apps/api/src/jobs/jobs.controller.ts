@@ -1,19 +1,45 @@
 import type { JobRecord, WorkRequest } from '@app/contracts';
 import { WorkRequestDto } from '@app/contracts';
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiBody } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ValidatedQueryPipe } from '../validated-query.pipe.js';
+import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
+import { ListJobsQuery } from './dto/list-jobs.query.js';
 import { JobsService } from './jobs.service.js';
 import { WorkRequestPipe } from './work-request.pipe.js';
 
+/** A job id in a path; ids are UUIDs, so anything else is a 400 rather than a 404. */
+export const JobId = () => Param('id', new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: 400 }));
+
+@ApiTags('jobs')
+@ApiExtraModels(ErrorDto)
 @Controller('jobs')
 export class JobsController {
   constructor(@Inject(JobsService) private readonly jobs: JobsService) {}
 
-  /** 202 with the new record; 200 with the existing one when the same id and work were submitted before. */
   @Post()
   @HttpCode(202)
-  @ApiBody({ type: WorkRequestDto })
+  @ApiOperation({
+    summary: 'Submit a work request',
+    description:
+      'Records the request as `queued`, publishes it persistently to the work queue and answers once RabbitMQ has confirmed it. ' +
+      'Submitting the same `id` again with the same request answers 200 with the existing record and starts nothing.',
+  })
+  @ApiBody({
+    type: WorkRequestDto,
+    examples: {
+      minimal: { value: { image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'test.inputs' } },
+      full: {
+        value: { id: '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11', image: 'registry.example.com:5000/team/tool:1.2', jobName: 'nightly', inputBucket: 'in.bucket', outputBucket: 'out.bucket', timeOut: 30, prefix: 'run-7' },
+      },
+    },
+  })
+  @ApiResponse({ status: 202, type: JobRecordDto, description: 'Accepted; `Location: /jobs/{id}`.' })
+  @ApiResponse({ status: 200, type: JobRecordDto, description: 'This id was submitted before with the same request.' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Invalid request: every field at fault is named with its rule.' })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'The id was already used for a different request.' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'RabbitMQ or the S3 store is unavailable; nothing was stored.' })
   async submit(@Body(WorkRequestPipe) request: WorkRequest, @Res({ passthrough: true }) response: Response): Promise<JobRecord> {
     const { record, replayed } = await this.jobs.submit(request);
     if (replayed) response.status(200);
@@ -21,10 +47,43 @@ export class JobsController {
     return record;
   }
 
+  @Get()
+  @ApiOperation({ summary: 'List jobs', description: 'Newest first, optionally of some statuses only, paged with an opaque cursor.' })
+  @ApiOkResponse({ type: JobPageDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Unknown status, bad limit or cursor.' })
+  async list(@Query(ValidatedQueryPipe) query: ListJobsQuery): Promise<JobPageDto> {
+    const page = await this.jobs.list(query.status ?? 'all', query.limit, query.cursor);
+    return { jobs: page.records, nextCursor: page.nextCursor ?? null };
+  }
+
   @Get(':id')
-  async get(@Param('id', new ParseUUIDPipe({ version: 'all' })) id: string): Promise<JobRecord> {
-    const record = await this.jobs.get(id.toLowerCase());
-    if (!record) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `No job with id ${id}` });
-    return record;
+  @ApiOperation({ summary: 'One job' })
+  @ApiOkResponse({ type: JobRecordDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  get(@JobId() id: string): Promise<JobRecord> {
+    return this.jobs.get(id.toLowerCase());
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Cancel a job',
+    description: 'The record becomes `cancelled` at once; the worker following the Job stores its log so far and deletes the Job (propagation Background).',
+  })
+  @ApiResponse({ status: 202, type: JobRecordDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'The job has already ended.' })
+  cancel(@JobId() id: string): Promise<JobRecord> {
+    return this.jobs.cancel(id.toLowerCase());
+  }
+
+  @Get(':id/log')
+  @ApiOperation({ summary: "The job's stored log" })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The log as stored in the output bucket.', schema: { type: 'string', example: 'Started\nINPUT_BUCKET: test.inputs\n…\nSUCCESS\n' } })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'Unknown job, or no log stored yet.' })
+  async log(@JobId() id: string): Promise<StreamableFile> {
+    const { stream, size } = await this.jobs.openLog(id.toLowerCase());
+    return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', length: size });
   }
 }

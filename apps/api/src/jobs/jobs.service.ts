@@ -1,8 +1,10 @@
-import { newJobRecord, sameWork, type JobRecord, type WorkRequest } from '@app/contracts';
+import { ApiConfig } from '@app/config';
+import { CANCEL_COMMAND, isTerminal, newJobRecord, sameWork, type JobRecord, type JobStatus, type WorkRequest } from '@app/contracts';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
-import { JobRecordStore } from '@app/storage';
-import { ConflictException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { InvalidCursorError, JobLogs, JobRecordStore, type RecordPage } from '@app/storage';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ApiMetrics } from '../api.metrics.js';
 import { WorkQueue } from './work-queue.js';
@@ -17,6 +19,8 @@ export interface Submission {
 export class JobsService {
   constructor(
     @Inject(JobRecordStore) private readonly records: JobRecordStore,
+    @Inject(JobLogs) private readonly logs: JobLogs,
+    @Inject(ApiConfig) private readonly config: ApiConfig,
     @Inject(WorkQueue) private readonly workQueue: WorkQueue,
     @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
     @Inject(ResultEvents) private readonly events: ResultEvents,
@@ -53,8 +57,51 @@ export class JobsService {
     return { record, replayed: false };
   }
 
-  async get(id: string): Promise<JobRecord | undefined> {
-    return this.records.get(id);
+  async get(id: string): Promise<JobRecord> {
+    const record = await this.records.get(id);
+    if (!record) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `No job with id ${id}` });
+    return record;
+  }
+
+  /** Records newest first, of some statuses or all, one page at a time. */
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+    try {
+      return await this.records.list(statuses, limit, cursor);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Invalid query: cursor is not one this api handed out' });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels a job that has not ended: its record says cancelled at once (and the event says so), and every
+   * worker is told; the one following the Job stores its log so far, deletes it and answers the request. A job
+   * still in the queue is answered as cancelled when a worker takes it, and never started.
+   */
+  async cancel(id: string): Promise<JobRecord> {
+    const current = await this.get(id);
+    if (isTerminal(current.status)) throw alreadyEnded(current);
+    const result = await this.records.update(id, { status: 'cancelled', at: new Date().toISOString(), reason: 'Cancelled', exitCode: null });
+    if (result.outcome !== 'applied') throw alreadyEnded(result.record);
+    const log = this.logger.child({ requestId: id, jobName: result.record.jobName });
+    await this.events.publish(result.record).catch((error: unknown) => log.warn({ err: error }, 'could not publish the cancelled event'));
+    await this.publisher
+      .publish(this.config.CONTROL_EXCHANGE, '', { pattern: CANCEL_COMMAND, data: { id } }, { persistent: false })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not tell the workers; the Job stops when a worker next looks at it'));
+    log.info('job cancelled');
+    return result.record;
+  }
+
+  /** The stored log of a job, as a stream. */
+  async openLog(id: string): Promise<{ stream: Readable; size: number }> {
+    const record = await this.get(id);
+    const stored = record.logObject ? await this.logs.open(record.outputBucket, record.logObject) : undefined;
+    if (!stored) {
+      throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `Job ${id} has no stored log yet (status ${record.status})` });
+    }
+    return stored;
   }
 
   /** A second submission of an id: the same work is answered with its record, different work is refused. */
@@ -75,6 +122,10 @@ export class JobsService {
     this.metrics.submissions.inc({ outcome: 'replayed' });
     return { record: stored, replayed: true };
   }
+}
+
+function alreadyEnded(record: JobRecord): ConflictException {
+  return new ConflictException({ statusCode: 409, error: 'Conflict', message: `Job ${record.id} has already ended (${record.status}); there is nothing to cancel.` });
 }
 
 function unavailable(message: string): ServiceUnavailableException {

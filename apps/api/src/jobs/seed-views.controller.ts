@@ -1,0 +1,49 @@
+import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRecord, type JobStatus } from '@app/contracts';
+import { Controller, Get, Inject, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ValidatedQueryPipe } from '../validated-query.pipe.js';
+import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
+import { PageQuery } from './dto/list-jobs.query.js';
+import { JobsService } from './jobs.service.js';
+
+/** The job views of seed 002, kept for its clients: thin aliases of `/jobs`. */
+@ApiTags('seed-002 views')
+@Controller()
+export class SeedViewsController {
+  constructor(@Inject(JobsService) private readonly jobs: JobsService) {}
+
+  @Get('job_status')
+  @ApiOperation({ summary: 'One job (alias of GET /jobs/{id})' })
+  @ApiOkResponse({ type: JobRecordDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: '`job_id` missing or not a UUID.' })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  jobStatus(@Query('job_id', new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: 400 })) id: string): Promise<JobRecord> {
+    return this.jobs.get(id.toLowerCase());
+  }
+
+  @Get('completed_jobs')
+  @ApiOperation({ summary: 'Jobs that have ended: succeeded, failed, timed out or cancelled' })
+  @ApiOkResponse({ type: JobPageDto })
+  completed(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+    return this.page(TERMINAL_STATUSES, query);
+  }
+
+  @Get('incomplete_jobs')
+  @ApiOperation({ summary: 'Jobs that have not ended: queued or running' })
+  @ApiOkResponse({ type: JobPageDto })
+  incomplete(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+    return this.page(ACTIVE_STATUSES, query);
+  }
+
+  @Get('inprogress_jobs')
+  @ApiOperation({ summary: 'Jobs running now' })
+  @ApiOkResponse({ type: JobPageDto })
+  inProgress(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+    return this.page(['running'], query);
+  }
+
+  private async page(statuses: readonly JobStatus[], query: PageQuery): Promise<JobPageDto> {
+    const page = await this.jobs.list(statuses, query.limit, query.cursor);
+    return { jobs: page.records, nextCursor: page.nextCursor ?? null };
+  }
+}
