@@ -4,7 +4,7 @@ import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { AMQP_URL, eventually, TestSystem } from './support/system.js';
 
-const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', 'test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } };
+const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } };
 
 /** What an MSTC client does, over the names MSTC clients know. */
 describe('an MSTC client talking straight to RabbitMQ', () => {

@@ -14,7 +14,7 @@ describe('never lose a log, never run a request twice', () => {
     system = await TestSystem.start({
       api: false,
       env: { JOB_TTL_SECONDS: '1' },
-      sim: { images: { 'mstc/python-test': { command: ['node', 'test/images/python-test.mjs'], env: { SLEEP_SECONDS: '1.5' } } } },
+      sim: { images: { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '1.5' } } } },
     });
     const { queue, replies } = await system.replyQueue();
     const id = randomUUID();

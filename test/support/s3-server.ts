@@ -41,7 +41,8 @@ export interface S3Server {
 /**
  * An S3-compatible server for tests and local runs: s3rver behind a thin front that adds what MinIO and
  * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
- * store relies on, and an empty answer to `GET ?uploads` (the minio client asks it before multipart uploads).
+ * store relies on, atomic replacement of objects, and an empty answer to `GET ?uploads` (the minio client asks
+ * it before multipart uploads).
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const accessKey = options.accessKey ?? 'minioadmin';
@@ -63,8 +64,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (req.method === 'GET' && url.searchParams.has('uploads') && !key) {
       return sendXml(res, 200, emptyUploadListing(bucket));
     }
-    if (!key || (req.method !== 'PUT' && req.method !== 'DELETE')) return handle(req, res);
-    // Writes to one key are serialised so that a precondition checked here still holds when s3rver writes.
+    if (!key) return handle(req, res);
+    // Requests for one key are serialised: a precondition checked here still holds when s3rver writes, and a
+    // read never sees a half-written file (s3rver writes in place; S3 and MinIO replace objects atomically).
     void keyLocks.run(`${bucket}/${key}`, async () => {
       const failure = await checkPreconditions(s3rver, bucket, key, req);
       if (failure) return sendXml(res, failure.status, errorXml(failure.code, failure.message, key));

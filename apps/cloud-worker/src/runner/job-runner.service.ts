@@ -116,7 +116,8 @@ export class JobRunner implements OnModuleInit, BeforeApplicationShutdown, OnApp
       this.metrics.queueWait.observe(secondsBetween(started.record.queuedAt, started.record.startedAt!));
       log.info({ adopted }, adopted ? 'adopted existing Job' : 'Job created');
     }
-    this.follow(this.track(started.record, job, [delivery], log));
+    // A Job created just now is timed from this moment: its creationTimestamp has whole seconds only.
+    this.follow(this.track(started.record, job, [delivery], log), adopted ? undefined : Date.now());
     return adopted ? 'adopted' : 'started';
   }
 
@@ -185,13 +186,13 @@ export class JobRunner implements OnModuleInit, BeforeApplicationShutdown, OnApp
   }
 
   /** Starts following a tracked Job: settles it when its record has ended, else watches for its end and deadline. */
-  private follow(entry: TrackedJob): void {
+  private follow(entry: TrackedJob, createdAtMs?: number): void {
     if (isTerminal(entry.record.status)) {
       void this.finish(entry, outcomeFromRecord(entry.record, entry.job, this.podNames(entry)));
       return;
     }
     this.evaluate(entry);
-    const deadline = entry.job && deadlineOf(entry.job);
+    const deadline = entry.job && deadlineOf(entry.job, createdAtMs);
     if (deadline !== undefined && !entry.finishing) {
       entry.deadlineTimer = setTimeout(() => this.deadlinePassed(entry), Math.max(0, deadline - Date.now()));
     }
@@ -352,10 +353,10 @@ function outcomeFromRecord(record: JobRecord, job: V1Job | undefined, podNames: 
   return { status, reason: record.reason, exitCode: record.exitCode, podNames, deleteJob: stillActive || status === 'cancelled' || status === 'timed_out' };
 }
 
-function deadlineOf(job: V1Job): number | undefined {
+function deadlineOf(job: V1Job, createdAtMs?: number): number | undefined {
   const seconds = job.spec?.activeDeadlineSeconds;
-  const created = job.metadata?.creationTimestamp;
-  return seconds === undefined || !created ? undefined : new Date(created).getTime() + seconds * 1000;
+  const created = createdAtMs ?? (job.metadata?.creationTimestamp ? new Date(job.metadata.creationTimestamp).getTime() : undefined);
+  return seconds === undefined || created === undefined ? undefined : created + seconds * 1000;
 }
 
 function clearTimers(entry: TrackedJob): void {
