@@ -62,6 +62,18 @@ export class AppProcess {
     return this.listening;
   }
 
+  /** Resolves once `/health/ready` answers 200, as a Kubernetes readiness probe would wait for. */
+  async whenReady(timeoutMs = 20_000): Promise<string> {
+    const url = await this.whenListening();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const status = await fetch(`${url}/health/ready`).then((response) => response.status, () => 0);
+      if (status === 200) return url;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.output()}`);
+  }
+
   get pid(): number {
     return this.child.pid!;
   }

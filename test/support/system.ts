@@ -1,3 +1,4 @@
+import type { JobRecord } from '@app/contracts';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -58,7 +59,10 @@ export class TestSystem {
     const [s3, sim] = await Promise.all([startS3Server(), startKubeSim({ kubeconfigPath: join(tempDir, 'kubeconfig'), ...options.sim })]);
     await createS3Secret(sim, s3);
     const connection = await amqp.connect(AMQP_URL);
+    // A test that makes the broker close a channel must not take the whole run down with an unhandled event.
+    connection.on('error', () => undefined);
     const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
     const env = {
       AMQP_URL,
       WORK_EXCHANGE: names.workExchange,
@@ -89,13 +93,13 @@ export class TestSystem {
   async startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
     const worker = AppProcess.start('cloud-worker', { ...this.env, WORKER_ID: `worker-${this.workers.length + 1}`, ...env });
     this.workers.push(worker);
-    await worker.whenListening();
+    await worker.whenReady();
     return worker;
   }
 
   async startApi(env: Record<string, string> = {}): Promise<AppProcess> {
     this.api = AppProcess.start('api', { ...this.env, ...env });
-    this.apiUrl = await this.api.whenListening();
+    this.apiUrl = await this.api.whenReady();
     return this.api;
   }
 
@@ -114,6 +118,18 @@ export class TestSystem {
       replies.push({ body: JSON.parse(message.content.toString()) as Record<string, unknown>, correlationId: message.properties.correlationId });
     }, { noAck: true });
     return { queue, replies };
+  }
+
+  /** Every result event, as it arrives, from a private queue bound to `job.#` (declared before any job runs). */
+  async resultEvents(): Promise<Array<{ routingKey: string; record: JobRecord }>> {
+    const events: Array<{ routingKey: string; record: JobRecord }> = [];
+    await this.channel.assertExchange(this.names.resultsExchange, 'topic', { durable: true });
+    const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await this.channel.bindQueue(queue, this.names.resultsExchange, 'job.#');
+    await this.channel.consume(queue, (message) => {
+      if (message) events.push({ routingKey: message.fields.routingKey, record: JSON.parse(message.content.toString()) as JobRecord });
+    }, { noAck: true });
+    return events;
   }
 
   async stop(): Promise<void> {
@@ -164,14 +180,18 @@ async function createS3Secret(sim: KubeSim, s3: S3Server): Promise<void> {
   });
 }
 
-/** Polls until the check returns a value (not undefined/false), or fails with the last state seen. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+/** Polls until the check returns a value (not undefined, null or false), or fails with the last state seen. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
       last = value;
     } catch (error) {
       last = error;

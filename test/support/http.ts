@@ -1,0 +1,42 @@
+import type { JobRecord } from '@app/contracts';
+import { eventually } from './system.js';
+
+export interface Answer<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A small client of the api for tests: JSON in, JSON (or text) out, status kept. */
+export class ApiClient {
+  constructor(private readonly baseUrl: () => string) {}
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
+    const response = await fetch(`${this.baseUrl()}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const isJson = response.headers.get('content-type')?.includes('json');
+    return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T };
+  }
+
+  submit(body: unknown): Promise<Answer<JobRecord>> {
+    return this.request<JobRecord>('POST', '/jobs', body);
+  }
+
+  async record(id: string): Promise<JobRecord> {
+    const answer = await this.request<JobRecord>('GET', `/jobs/${id}`);
+    if (answer.status !== 200) throw new Error(`GET /jobs/${id} answered ${answer.status}`);
+    return answer.body;
+  }
+
+  /** Waits until the job has one of the statuses (any terminal one by default). */
+  untilStatus(id: string, statuses: string[] = ['succeeded', 'failed', 'timed_out', 'cancelled'], timeoutMs = 20_000): Promise<JobRecord> {
+    return eventually(async () => {
+      const record = await this.record(id);
+      return statuses.includes(record.status) && record;
+    }, timeoutMs, `job ${id} to be ${statuses.join(' or ')}`);
+  }
+}
