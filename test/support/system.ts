@@ -171,12 +171,12 @@ function mstcNames(): SystemNames {
 }
 
 /** The Secret the Jobs read their S3 credentials from, as the Helm chart creates it in a cluster. */
-async function createS3Secret(sim: KubeSim, s3: S3Server): Promise<void> {
+export async function createS3Secret(sim: KubeSim, credentials: { accessKey: string; secretKey: string }): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(sim.kubeconfig);
   await kubeConfig.makeApiClient(CoreV1Api).createNamespacedSecret({
     namespace: NAMESPACE,
-    body: { metadata: { name: S3_SECRET }, stringData: { accessKey: s3.accessKey, secretKey: s3.secretKey } },
+    body: { metadata: { name: S3_SECRET }, stringData: { accessKey: credentials.accessKey, secretKey: credentials.secretKey } },
   });
 }
 

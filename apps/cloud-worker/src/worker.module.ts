@@ -30,7 +30,7 @@ export class WorkerModule {
         MessagingModule,
         MetricsModule,
         StorageModule,
-        TerminusModule,
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
         WorkerMetricsModule,
       ],
       controllers: [HealthController, IntakeController],

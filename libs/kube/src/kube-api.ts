@@ -11,7 +11,6 @@ import {
   type V1PodList,
 } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 export type KubeVerb = 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'log' | 'version';
@@ -125,7 +124,12 @@ export class KubeApi {
    * client-node's own Watch cannot be aborted before the server answers, so a hung request would leak a
    * connection; this one is bounded by `connectTimeoutMs` and the caller's signal throughout.
    */
-  async watch<T>(path: string, query: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  async watch<T>(
+    path: string,
+    query: Record<string, string>,
+    handlers: { onConnected: () => void; onEvent: (event: WatchEvent<T>) => void },
+    signal: AbortSignal,
+  ): Promise<void> {
     const cluster = this.kubeConfig.getCurrentCluster()!;
     const url = new URL(cluster.server + path);
     for (const [key, value] of Object.entries({ ...query, watch: 'true' })) url.searchParams.set(key, value);
@@ -146,13 +150,12 @@ export class KubeApi {
       throw statusError(response.status, body);
     }
     const body = response.body as Readable;
-    const lines = createInterface({ input: body, crlfDelay: Infinity });
     const abort = () => body.destroy();
     signal.addEventListener('abort', abort, { once: true });
     try {
-      for await (const line of lines) {
-        if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
-      }
+      handlers.onConnected();
+      if (signal.aborted) abort();
+      await readLines(body, (line) => handlers.onEvent(JSON.parse(line) as WatchEvent<T>));
     } finally {
       signal.removeEventListener('abort', abort);
       body.destroy();
@@ -170,6 +173,36 @@ export class KubeApi {
       throw converted;
     }
   }
+}
+
+/**
+ * Calls `onLine` for each newline-terminated line until the stream ends, closes or is destroyed. (readline's
+ * async iterator never finishes when its input is destroyed, which is how a watch is aborted.) An error thrown
+ * by `onLine` ends the stream and rejects.
+ */
+function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (!line) continue;
+        try {
+          onLine(line);
+        } catch (error) {
+          stream.destroy();
+          return reject(error as Error);
+        }
+      }
+    });
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+    stream.once('error', (error) => (stream.destroyed ? resolve() : reject(error)));
+  });
 }
 
 function undefinedWhenNotFound(error: unknown): undefined {

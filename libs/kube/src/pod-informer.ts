@@ -121,10 +121,15 @@ export class PodInformer {
           allowWatchBookmarks: 'true',
           timeoutSeconds: String(this.options.watchTimeoutSeconds),
         },
-        (event) => {
-          this.watching = true;
-          this.lastActivity = Date.now();
-          this.apply(event);
+        {
+          onConnected: () => {
+            this.watching = true;
+            this.lastActivity = Date.now();
+          },
+          onEvent: (event) => {
+            this.lastActivity = Date.now();
+            this.apply(event);
+          },
         },
         connection.signal,
       );

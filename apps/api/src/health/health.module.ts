@@ -4,7 +4,7 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [JobsModule, TerminusModule],
+  imports: [JobsModule, TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController],
 })
 export class HealthModule {}

@@ -1,7 +1,7 @@
 import { WorkerConfig } from '@app/config';
 import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WorkerMetrics } from '../worker.metrics.js';
 
 /** Injection tokens of the Jobs' namespace and the settings applied to every Job. */
@@ -51,7 +51,13 @@ export const JOB_SETTINGS = Symbol('JOB_SETTINGS');
   ],
   exports: [JOB_NAMESPACE, JOB_SETTINGS, KubeApi, KubeConfig, PodInformer],
 })
-export class KubernetesModule {}
+export class KubernetesModule implements OnApplicationShutdown {
+  constructor(@Inject(PodInformer) private readonly informer: PodInformer) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.informer.stop();
+  }
+}
 
 function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
   const endpoint = new URL(config.S3_ENDPOINT);
