@@ -68,4 +68,24 @@ describe('never lose a log, never run a request twice', () => {
     expect(endedBy.every((names) => names.length > 0)).toBe(true);
     expect(endedBy.flat().sort()).toEqual(ids.map((id) => `shared-${id}`).sort());
   });
+
+  it('runs a request delivered to two workers at once only once, and announces its end once', async () => {
+    system = await TestSystem.start({ workers: 2, api: false, env: { CONCURRENCY: '1' } });
+    const events = await system.resultEvents();
+    const { queue, replies } = await system.replyQueue();
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) {
+      // The same request twice in a row: with a prefetch of one, each worker takes one copy.
+      const request = { id, image: 'kube-sim/sleep-exit', jobName: 'dup', inputBucket: 'dup.outputs' };
+      system.publishWork(request, { replyTo: queue, correlationId: id });
+      system.publishWork(request, { replyTo: queue, correlationId: id });
+    }
+    await eventually(() => replies.length >= 10, 30_000, 'a reply to every copy');
+    expect(replies.every((r) => r.body.status === 'succeeded')).toBe(true);
+    expect(system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201)).toHaveLength(5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const id of ids) {
+      expect(events.filter((event) => event.record.id === id).map((event) => event.routingKey)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    }
+  });
 });
