@@ -35,11 +35,13 @@ const env = {
   KUBECONFIG: sim.kubeconfigPath!,
   JOB_S3_SECRET_NAME: S3_SECRET,
 };
+const apiUrl = `http://localhost:${settings.apiPort}`;
+const workerUrl = `http://localhost:${settings.workerPort}`;
 const apps = [
   AppProcess.start('api', { ...env, PORT: String(settings.apiPort) }, true),
   AppProcess.start('cloud-worker', { ...env, PORT: String(settings.workerPort) }, true),
 ];
-const [apiUrl, workerUrl] = await Promise.all(apps.map((app) => app.whenListening())).catch(async (error: unknown) => {
+await Promise.all([waitUntilReady(apiUrl), waitUntilReady(workerUrl)]).catch(async (error: unknown) => {
   await shutdown();
   throw error;
 });
@@ -53,6 +55,16 @@ cloud-worker is running
   RabbitMQ            ${settings.amqpUrl.replace(/\/\/[^@]*@/, '//')}
 Press Ctrl-C to stop.
 `);
+
+/** Logs are pretty here, not JSON, so readiness is asked over HTTP rather than read from the log. */
+async function waitUntilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await fetch(`${url}/health/ready`).then((response) => response.ok, () => false))) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not become ready within a minute`);
+}
 
 async function ensureS3Secret(): Promise<void> {
   const kubeConfig = new KubeConfig();

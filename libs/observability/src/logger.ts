@@ -25,7 +25,14 @@ export async function createRootLogger(options: LoggerOptions): Promise<Logger> 
 async function prettyStream(): Promise<DestinationStream | undefined> {
   try {
     const pretty = (await import('pino-pretty')).default;
-    return pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
+    return pretty({
+      colorize: true,
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,app,context',
+      messageFormat: '{app}{if context} [{context}]{end} {msg}',
+    });
   } catch {
     return undefined;
   }
