@@ -1,0 +1,48 @@
+/**
+ * Built-in images that run no child process, for scale tests: thousands of them cost no fork.
+ *   sleep-exit     logs a few lines, waits SLEEP_MS (default 0), exits with EXIT_CODE (default 0)
+ *   sleep-forever  logs a line and runs until it is killed
+ * Both end at once on SIGTERM (exit 143) or SIGKILL (exit 137).
+ */
+import type { ContainerProcess, ContainerExit, OutputSink } from './container-runtime.js';
+import type { Timers } from './timers.js';
+
+type Builtin = (env: Record<string, string>, output: OutputSink, timers: Timers, exit: (exitCode: number) => void) => void;
+
+const BUILTINS: Record<string, Builtin> = {
+  'sleep-exit': (env, output, timers, exit) => {
+    const sleepMs = Number(env.SLEEP_MS ?? 0) || 0;
+    const exitCode = Number(env.EXIT_CODE ?? 0) || 0;
+    output('stdout', `Started ${env.HOSTNAME ?? ''}\n`);
+    output('stdout', `Sleeping ${sleepMs} ms\n`);
+    timers.after(sleepMs, () => {
+      output(exitCode ? 'stderr' : 'stdout', `Exiting with code ${exitCode}\n`);
+      exit(exitCode);
+    });
+  },
+  'sleep-forever': (env, output) => {
+    output('stdout', `Started ${env.HOSTNAME ?? ''}, sleeping until killed\n`);
+  },
+};
+
+export function isBuiltinImage(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, name);
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGTERM: 143, SIGKILL: 137 };
+
+export function startBuiltin(name: string, env: Record<string, string>, output: OutputSink, timers: Timers): ContainerProcess {
+  let finish!: (exit: ContainerExit) => void;
+  let done = false;
+  const exited = new Promise<ContainerExit>((resolve) => (finish = resolve));
+  const exit = (exitCode: number, signal?: string) => {
+    if (done) return;
+    done = true;
+    finish({ exitCode, signal });
+  };
+  // Deferred so that the caller sees the container running before its first line or exit.
+  setImmediate(() => {
+    if (!done) BUILTINS[name](env, output, timers, (code) => exit(code));
+  });
+  return { exited, signal: (signal) => exit(SIGNAL_EXIT[signal], signal) };
+}

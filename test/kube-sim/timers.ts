@@ -1,0 +1,44 @@
+/** Tracks every timer the simulator starts, so that `stop()` leaves none behind. */
+export class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  after(ms: number, fn: () => void): () => void {
+    if (this.stopped) return () => {};
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      fn();
+    }, Math.max(0, ms));
+    this.pending.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.pending.delete(timer);
+    };
+  }
+
+  /** Resolves after `ms`, or never once the simulator stops. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.after(ms, resolve));
+  }
+
+  every(ms: number, fn: () => void): () => void {
+    if (this.stopped) return () => {};
+    const timer = setInterval(fn, ms);
+    this.pending.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.pending.delete(timer);
+    };
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
