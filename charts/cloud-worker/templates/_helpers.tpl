@@ -1,0 +1,223 @@
+{{/*
+Chart name, at most 63 characters (the limit of a DNS label).
+*/}}
+{{- define "cloud-worker.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified name: the release name, followed by the chart name unless the release name already holds it.
+Component names add a suffix, so this leaves room for it.
+*/}}
+{{- define "cloud-worker.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 55 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 55 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 55 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "cloud-worker.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "cloud-worker.labels" -}}
+helm.sh/chart: {{ include "cloud-worker.chart" . }}
+{{ include "cloud-worker.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "cloud-worker.name" . }}
+{{- end }}
+
+{{- define "cloud-worker.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cloud-worker.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The worker's ServiceAccount, the one its Role is bound to.
+*/}}
+{{- define "cloud-worker.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (printf "%s-worker" (include "cloud-worker.fullname" .)) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The ServiceAccount of the Jobs' pods (JOB_SERVICE_ACCOUNT); empty means the namespace's default.
+*/}}
+{{- define "cloud-worker.jobServiceAccountName" -}}
+{{- if .Values.jobs.serviceAccount.create }}
+{{- default (printf "%s-job" (include "cloud-worker.fullname" .)) .Values.jobs.serviceAccount.name }}
+{{- else }}
+{{- .Values.jobs.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The apps' image; one image runs both, the container's argument picks the app.
+*/}}
+{{- define "cloud-worker.image" -}}
+{{- $repository := ternary .Values.image.repository (printf "%s/%s" .Values.image.registry .Values.image.repository) (empty .Values.image.registry) }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+A subchart's own fullname helper, called with the values the umbrella holds for it, so that the names the
+apps connect to are the names the subchart gives its Service and Secret.
+*/}}
+{{- define "cloud-worker.minio.fullname" -}}
+{{- include "minio.fullname" (dict "Values" .Values.minio "Chart" (dict "Name" "minio") "Release" .Release) }}
+{{- end }}
+
+{{- define "cloud-worker.workQueue.fullname" -}}
+{{- include "work-queue.fullname" (dict "Values" (index .Values "work-queue") "Chart" (dict "Name" "work-queue") "Release" .Release) }}
+{{- end }}
+
+{{/*
+S3: the bundled MinIO, or the store named by externalS3.
+*/}}
+{{- define "cloud-worker.s3.endpoint" -}}
+{{- if .Values.minio.enabled }}
+{{- printf "http://%s:%v" (include "cloud-worker.minio.fullname" .) .Values.minio.service.port }}
+{{- else }}
+{{- required "externalS3.endpoint is required when minio.enabled is false" .Values.externalS3.endpoint }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret with the S3 credentials under the keys accessKey and secretKey: read by the apps, and named to the
+Jobs as JOB_S3_SECRET_NAME (the keys are the ones the Jobs' pods read).
+*/}}
+{{- define "cloud-worker.s3.secretName" -}}
+{{- if .Values.minio.enabled }}
+{{- default (include "cloud-worker.minio.fullname" .) .Values.minio.auth.existingSecret }}
+{{- else }}
+{{- default (printf "%s-s3" (include "cloud-worker.fullname" .)) .Values.externalS3.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/*
+RabbitMQ: the bundled work-queue node, or the broker named by externalRabbitmq.
+*/}}
+{{- define "cloud-worker.rabbitmq.secretName" -}}
+{{- $workQueue := index .Values "work-queue" }}
+{{- if $workQueue.enabled }}
+{{- default (include "cloud-worker.workQueue.fullname" .) $workQueue.auth.existingSecret }}
+{{- else }}
+{{- default (printf "%s-rabbitmq" (include "cloud-worker.fullname" .)) .Values.externalRabbitmq.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/*
+AMQP_URL without literal credentials: $(AMQP_USERNAME) and $(AMQP_PASSWORD) are expanded by Kubernetes from
+the variables the Deployments define just before it, each read from the RabbitMQ Secret.
+*/}}
+{{- define "cloud-worker.amqp.url" -}}
+{{- $workQueue := index .Values "work-queue" }}
+{{- if $workQueue.enabled }}
+{{- printf "amqp://$(AMQP_USERNAME):$(AMQP_PASSWORD)@%s:%v" (include "cloud-worker.workQueue.fullname" .) $workQueue.service.port }}
+{{- else }}
+{{- $broker := .Values.externalRabbitmq }}
+{{- $vhost := ternary "" (printf "/%s" (urlquery $broker.vhost)) (eq $broker.vhost "/") }}
+{{- printf "%s://$(AMQP_USERNAME):$(AMQP_PASSWORD)@%s:%v%s" (ternary "amqps" "amqp" $broker.tls) (required "externalRabbitmq.host is required when work-queue.enabled is false" $broker.host) $broker.port $vhost }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment of both apps' containers: the credentials, from Secrets. The ConfigMaps hold everything else.
+*/}}
+{{- define "cloud-worker.credentialsEnv" -}}
+- name: AMQP_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "cloud-worker.rabbitmq.secretName" . }}
+      key: username
+- name: AMQP_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "cloud-worker.rabbitmq.secretName" . }}
+      key: password
+- name: AMQP_URL
+  value: {{ include "cloud-worker.amqp.url" . | quote }}
+- name: S3_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "cloud-worker.s3.secretName" . }}
+      key: accessKey
+- name: S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "cloud-worker.s3.secretName" . }}
+      key: secretKey
+{{- end }}
+
+{{/*
+Settings both apps read (CommonConfig), as ConfigMap data.
+*/}}
+{{- define "cloud-worker.commonSettings" -}}
+S3_ENDPOINT: {{ include "cloud-worker.s3.endpoint" . | quote }}
+S3_REGION: {{ ternary "us-east-1" .Values.externalS3.region .Values.minio.enabled | quote }}
+RECORDS_BUCKET: {{ .Values.config.recordsBucket | quote }}
+WORK_EXCHANGE: {{ .Values.config.workExchange | quote }}
+WORK_QUEUE: {{ .Values.config.workQueue | quote }}
+DEAD_LETTER_QUEUE: {{ .Values.config.deadLetterQueue | quote }}
+RESULTS_EXCHANGE: {{ .Values.config.resultsExchange | quote }}
+CONTROL_EXCHANGE: {{ .Values.config.controlExchange | quote }}
+PUBLISH_TIMEOUT_MS: {{ .Values.config.publishTimeoutMs | int | quote }}
+DEFAULT_TIMEOUT_MINUTES: {{ .Values.config.defaultTimeoutMinutes | int | quote }}
+MAX_TIMEOUT_MINUTES: {{ .Values.global.maxTimeoutMinutes | int | quote }}
+SHUTDOWN_TIMEOUT_SECONDS: {{ .Values.config.shutdownTimeoutSeconds | int | quote }}
+LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+LOG_FORMAT: {{ .Values.config.logFormat | quote }}
+{{- end }}
+
+{{/*
+Probes on the apps' health endpoints: alive while the process serves HTTP, ready while its dependencies answer.
+*/}}
+{{- define "cloud-worker.probes" -}}
+livenessProbe:
+  httpGet:
+    path: /health/live
+    port: http
+  {{- toYaml .livenessProbe | nindent 2 }}
+readinessProbe:
+  httpGet:
+    path: /health/ready
+    port: http
+  {{- toYaml .readinessProbe | nindent 2 }}
+{{- end }}
+
+{{/*
+PodDisruptionBudget of one component's pods; call with (dict "context" $ "component" "api" | "worker").
+*/}}
+{{- define "cloud-worker.podDisruptionBudget" -}}
+{{- $budget := (index .context.Values .component).podDisruptionBudget }}
+{{- if $budget.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "cloud-worker.fullname" .context }}-{{ .component }}
+  namespace: {{ .context.Release.Namespace }}
+  labels:
+    {{- include "cloud-worker.labels" .context | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  maxUnavailable: {{ $budget.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "cloud-worker.selectorLabels" .context | nindent 6 }}
+      app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end }}

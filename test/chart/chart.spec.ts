@@ -1,0 +1,416 @@
+import { ApiConfig, CommonConfig, loadConfig, WorkerConfig } from '@app/config';
+import { KUBE_PERMISSIONS, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
+import { describe, expect, it } from '@jest/globals';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHART, helm, mergedValues, NAMESPACE, readYaml, RELEASE, render, ROOT, templateArgs } from './helm.js';
+import { kubernetesProblems } from './kubernetes-schemas.js';
+import { referencedNames, Release, type Container, type ResolvedEnvVar, type SecretKeyRef, type Workload } from './release.js';
+import { DOCUMENTED_CHARTS, readmeWithTables, undocumentedKeys, unknownParams } from './values-table.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const CHART_YAML = readYaml('Chart.yaml') as { version: string; appVersion: string; dependencies: Array<{ name: string; version: string; repository: string; condition: string }> };
+
+/** The renders every check runs on: the defaults, both environments, and each ci/*-values.yaml variant. */
+const CASES = [
+  { name: 'the default values', valuesFiles: [] as string[] },
+  { name: 'values-test.yaml', valuesFiles: ['values-test.yaml'] },
+  { name: 'values-prod.yaml', valuesFiles: ['values-prod.yaml'] },
+  ...readdirSync(join(CHART, 'ci'))
+    .filter((file) => file.endsWith('-values.yaml'))
+    .sort()
+    .map((file) => ({ name: `ci/${file}`, valuesFiles: [`ci/${file}`] })),
+];
+
+/** Each app, the argument that starts it in the image, and the configuration class it reads its environment into. */
+const APPS: Array<{ argument: string; config: new () => CommonConfig }> = [
+  { argument: 'api', config: ApiConfig },
+  { argument: 'cloud-worker', config: WorkerConfig },
+];
+
+const S3_KEYS = [S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY];
+const RABBITMQ_KEYS = ['username', 'password'];
+
+/** Settings whose defaults only work on one machine (localhost, MinIO's well-known keys): a cluster must set them. */
+const LOCAL_DEFAULTS = Object.entries(new CommonConfig())
+  .filter(([, value]) => typeof value === 'string' && /localhost|minioadmin/.test(value))
+  .map(([name]) => name);
+/** Settings the worker needs in a cluster although the code gives them a default or none. */
+const WORKER_CLUSTER_SETTINGS = ['JOB_NAMESPACE', 'JOB_S3_SECRET_NAME', 'WORKER_ID'];
+
+/** URL schemes' ports, which URLs leave out. */
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amqp:': 5672, 'amqps:': 5671 };
+
+/** The parts of the chart's values that the checks compare the render with. */
+interface ChartValues {
+  image: { registry: string; repository: string; tag: string };
+  minio: { enabled: boolean; auth?: { existingSecret?: string } };
+  'work-queue': { enabled: boolean; auth?: { existingSecret?: string } };
+  externalS3: { endpoint: string; existingSecret: string };
+  externalRabbitmq: { host: string; port: number; vhost: string; tls: boolean; existingSecret: string };
+  jobs: { ttlSecondsAfterFinished: number; imagePullSecrets: Array<{ name: string }>; serviceAccount: { create: boolean; name: string } };
+}
+
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { drop?: string[] };
+  seccompProfile?: { type: string };
+}
+
+interface RenderedCase {
+  release: Release;
+  values: ChartValues;
+  /** Secrets the values say exist outside the chart, with the keys the chart reads from them. */
+  existingSecrets: Map<string, string[]>;
+}
+
+function renderCase(valuesFiles: string[]): RenderedCase {
+  const values = mergedValues(valuesFiles) as unknown as ChartValues;
+  const existingSecrets = new Map<string, string[]>();
+  const s3Secret = values.minio.enabled ? values.minio.auth?.existingSecret : values.externalS3.existingSecret;
+  const rabbitmqSecret = values['work-queue'].enabled ? values['work-queue'].auth?.existingSecret : values.externalRabbitmq.existingSecret;
+  if (s3Secret) existingSecrets.set(s3Secret, S3_KEYS);
+  if (rabbitmqSecret) existingSecrets.set(rabbitmqSecret, RABBITMQ_KEYS);
+  return { release: new Release(render({ valuesFiles }), NAMESPACE), values, existingSecrets };
+}
+
+/** The value a Secret outside the render holds; only keys the chart documents for it may be read. */
+function existingSecretValue(rendered: RenderedCase): (ref: SecretKeyRef) => string {
+  return (ref) => {
+    const keys = rendered.existingSecrets.get(ref.name);
+    if (!keys) throw new Error(`Secret ${ref.name} is neither rendered nor declared as existing by the values`);
+    if (!keys.includes(ref.key)) throw new Error(`Secret ${ref.name} is read at key ${ref.key}, not one of its documented keys ${keys.join(', ')}`);
+    return `existing-${ref.key}`;
+  };
+}
+
+function appEnvironment(rendered: RenderedCase, argument: string): { workload: Workload; container: Container; env: ResolvedEnvVar[]; values: Record<string, string> } {
+  const { workload, container } = rendered.release.app(argument);
+  const env = rendered.release.environment(workload, container, existingSecretValue(rendered));
+  return { workload, container, env, values: Object.fromEntries(env.map((variable) => [variable.name, variable.value])) };
+}
+
+/** The image behind a URL of the release: a Service of the render, on one of its ports, routed to a container port. */
+function imageBehind(release: Release, url: string): string {
+  const { hostname, port, protocol } = new URL(url);
+  const { service, workload } = release.serviceRoute(hostname);
+  const servicePort = service.ports.find((candidate) => candidate.port === Number(port || DEFAULT_PORTS[protocol]));
+  if (!servicePort) throw new Error(`Service ${hostname} has no port ${port || DEFAULT_PORTS[protocol]}`);
+  const container = workload.pod.containers.find((candidate) => candidate.ports?.some((containerPort) => containerPort.name === servicePort.targetPort || containerPort.containerPort === servicePort.targetPort));
+  if (!container) throw new Error(`no container of ${workload.object.metadata.name} listens on ${servicePort.targetPort}`);
+  return container.image;
+}
+
+function secretRefOf(env: ResolvedEnvVar[], name: string): SecretKeyRef | undefined {
+  return env.find((variable) => variable.name === name)?.secret;
+}
+
+function containerEnvRef(container: Container, name: string): SecretKeyRef | undefined {
+  return container.env?.find((variable) => variable.name === name)?.valueFrom?.secretKeyRef;
+}
+
+function permissionSet(rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>): string[] {
+  return rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource}:${verb}`)))).sort();
+}
+
+describe('the cloud-worker chart', () => {
+  it('carries the package version as its version and appVersion, and as the prod image tag', () => {
+    expect(CHART_YAML.version).toBe(PACKAGE_VERSION);
+    expect(CHART_YAML.appVersion).toBe(PACKAGE_VERSION);
+    expect(readYaml('values-prod.yaml').image).toMatchObject({ tag: PACKAGE_VERSION });
+  });
+
+  it('depends on its minio and work-queue subcharts through file:// with conditions, as helm dependency list shows', () => {
+    expect(CHART_YAML.dependencies).toEqual([
+      { name: 'minio', version: '0.1.0', repository: 'file://charts/minio', condition: 'minio.enabled' },
+      { name: 'work-queue', version: '0.1.0', repository: 'file://charts/work-queue', condition: 'work-queue.enabled' },
+    ]);
+    const listed = helm(['dependency', 'list', CHART]);
+    expect(listed.status).toBe(0);
+    // `unpacked` as checked in; `ok` once `helm dependency build` has written the archives.
+    const rows = listed.stdout.split('\n').slice(1).filter(Boolean).map((line) => line.trim().split(/\s+/));
+    expect(rows).toEqual([
+      ['minio', '0.1.0', 'file://charts/minio', expect.stringMatching(/^(unpacked|ok)$/)],
+      ['work-queue', '0.1.0', 'file://charts/work-queue', expect.stringMatching(/^(unpacked|ok)$/)],
+    ]);
+  });
+
+  it('renders each subchart once after helm dependency build has put archives beside the unpacked subcharts', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'cloud-worker-chart-'));
+    try {
+      cpSync(CHART, copy, { recursive: true, filter: (source) => !/\.tgz$|Chart\.lock$/.test(source) });
+      expect(helm(['dependency', 'build', copy]).status).toBe(0);
+      expect(helm(['dependency', 'list', copy]).stdout).toMatch(/minio\s+0\.1\.0\s+file:\/\/charts\/minio\s+ok[\s\S]*work-queue\s+0\.1\.0\s+file:\/\/charts\/work-queue\s+ok/);
+      const names = (objects: ReturnType<typeof render>) => objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
+      expect(names(render({}, copy))).toEqual(names(render()));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it.each(CASES)('passes helm lint --strict with $name', ({ valuesFiles }) => {
+    const linted = helm(['lint', CHART, '--strict', ...valuesFiles.flatMap((file) => ['-f', join(CHART, file)])]);
+    expect({ status: linted.status, output: linted.stdout + linted.stderr }).toMatchObject({ status: 0 });
+  });
+
+  it.each([
+    { what: 'a wrong type', set: ['api.replicaCount=two'], error: /api\/replicaCount/ },
+    { what: 'an unknown top-level key', set: ['replicaCount=2'], error: /additional properties 'replicaCount' not allowed/ },
+    { what: 'an unknown key in a section', set: ['worker.replicas=3'], error: /additional properties 'replicas' not allowed/ },
+    { what: 'a Service type Kubernetes lacks', set: ['api.service.type=Ingress'], error: /api\/service\/type/ },
+    { what: 'an unknown key of a subchart', set: ['minio.replicas=2'], error: /minio:[\s\S]*additional properties 'replicas' not allowed/ },
+    { what: 'a RabbitMQ password that cannot go into a URL', set: ['work-queue.auth.password=p@ss:word'], error: /auth\/password/ },
+  ])("refuses $what through values.schema.json", ({ set, error }) => {
+    const rendered = helm(templateArgs({ set }));
+    expect(rendered.status).not.toBe(0);
+    expect(rendered.stderr).toMatch(/values don't meet the specifications of the schema/);
+    expect(rendered.stderr).toMatch(error);
+  });
+
+  it.each([
+    { what: "a RabbitMQ consumer_timeout that a Job could outlast", set: ['work-queue.consumerTimeoutMinutes=60'], error: /consumerTimeoutMinutes \(60\) must exceed global.maxTimeoutMinutes \(1440\)/ },
+    { what: 'an external S3 store without an endpoint', set: ['minio.enabled=false'], error: /externalS3.endpoint is required/ },
+    { what: 'an external broker without a host', set: ['work-queue.enabled=false'], error: /externalRabbitmq.host is required/ },
+  ])('refuses to render $what', ({ set, error }) => {
+    const rendered = helm(templateArgs({ set }));
+    expect(rendered.status).not.toBe(0);
+    expect(rendered.stderr).toMatch(error);
+  });
+
+  it.each(DOCUMENTED_CHARTS)('documents every key of the $name values.yaml with @param, as the README values table lists them', ({ name, dir }) => {
+    expect(undocumentedKeys(dir)).toEqual([]);
+    expect(unknownParams(dir)).toEqual([]);
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    expect(readme).toContain(`<!-- values-table:${name} -->`);
+    // On a difference, rewrite the tables: npx tsx test/chart/values-table.ts
+    expect(readme).toBe(readmeWithTables(readme));
+  });
+
+  it('keeps every Service name a DNS label under the longest release name Helm allows', () => {
+    const release = new Release(render({ release: 'r'.repeat(53) }), NAMESPACE);
+    for (const service of release.all('Service')) expect(service.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  });
+});
+
+describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
+  const rendered = () => renderCase(valuesFiles);
+
+  it('gives objects that the Kubernetes API types accept, without fields they lack', () => {
+    const problems = rendered().release.objects.flatMap((object) => kubernetesProblems(object).map((problem) => `${object.kind} ${object.metadata.name}: ${problem}`));
+    expect(problems).toEqual([]);
+  });
+
+  it("names every object validly, in the release namespace, with the chart's standard labels", () => {
+    for (const object of rendered().release.objects) {
+      expect(object.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/);
+      expect(object.metadata.namespace).toBe(NAMESPACE);
+      expect(object.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/managed-by': 'Helm' });
+      expect(Object.keys(object.metadata.labels ?? {})).toEqual(expect.arrayContaining(['app.kubernetes.io/name', 'helm.sh/chart', 'app.kubernetes.io/version']));
+    }
+  });
+
+  it.each(APPS)('gives $argument only variables it reads, with values its own configuration accepts', ({ argument, config }) => {
+    const { container, values } = appEnvironment(rendered(), argument);
+    const read = new Set(Object.keys(new config()));
+    const helpers = referencedNames(container);
+    expect(Object.keys(values).filter((name) => !read.has(name) && !helpers.has(name))).toEqual([]);
+    expect(() => loadConfig(config, values)).not.toThrow();
+  });
+
+  it('sets the settings a cluster needs and points the apps at the S3 store and RabbitMQ of the release', () => {
+    const current = rendered();
+    for (const { argument } of APPS) {
+      const { values } = appEnvironment(current, argument);
+      expect(LOCAL_DEFAULTS.filter((name) => !values[name])).toEqual([]);
+      if (current.values.minio.enabled) expect(imageBehind(current.release, values.S3_ENDPOINT)).toMatch(/\/minio\/minio[:@]/);
+      else expect(values.S3_ENDPOINT).toBe(current.values.externalS3.endpoint);
+      const amqpUrl = new URL(values.AMQP_URL);
+      if (current.values['work-queue'].enabled) {
+        expect(imageBehind(current.release, values.AMQP_URL)).toMatch(/\/rabbitmq:[\d.]+-management$/);
+      } else {
+        const broker = current.values.externalRabbitmq;
+        expect(`${amqpUrl.protocol}//${amqpUrl.hostname}:${amqpUrl.port}`).toBe(`${broker.tls ? 'amqps' : 'amqp'}://${broker.host}:${broker.port}`);
+        expect(decodeURIComponent(amqpUrl.pathname.slice(1)) || '/').toBe(broker.vhost);
+      }
+    }
+    const worker = appEnvironment(current, 'cloud-worker').values;
+    expect(WORKER_CLUSTER_SETTINGS.filter((name) => !worker[name])).toEqual([]);
+    expect(worker.JOB_NAMESPACE).toBe(NAMESPACE);
+  });
+
+  it('reads every credential from a Secret key that exists, and holds none as a literal value', () => {
+    const current = rendered();
+    const secretValue = existingSecretValue(current);
+    const secrets = current.release
+      .all('Secret')
+      .flatMap((secret) => Object.entries(current.release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret/i.test(key)).map(([, value]) => value));
+    const problems: string[] = [];
+    for (const { object, pod } of current.release.workloads()) {
+      for (const container of pod.containers) {
+        const where = `${object.metadata.name} ${container.name}`;
+        for (const variable of container.env ?? []) {
+          const ref = variable.valueFrom?.secretKeyRef;
+          if (ref && current.release.secretData(ref.name)?.[ref.key] === undefined) secretValue(ref);
+          if (!ref && /PASS|SECRET|ACCESS_KEY|ROOT_USER/.test(variable.name)) problems.push(`${where}: ${variable.name} is not read from a Secret`);
+          if (secrets.some((secret) => (variable.value ?? '').includes(secret))) problems.push(`${where}: ${variable.name} holds a Secret's value`);
+        }
+        if (secrets.some((secret) => (container.args ?? []).join(' ').includes(secret))) problems.push(`${where}: its arguments hold a Secret's value`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('hands the Jobs the S3 Secret the apps read, with the keys the Jobs read, and the settings of the values', () => {
+    const current = rendered();
+    const jobs = current.values.jobs;
+    const { env, values } = appEnvironment(current, 'cloud-worker');
+    const api = appEnvironment(current, 'api').env;
+    const s3Secret = values.JOB_S3_SECRET_NAME;
+    for (const appEnv of [env, api]) {
+      expect(secretRefOf(appEnv, 'S3_ACCESS_KEY')).toEqual({ name: s3Secret, key: S3_SECRET_ACCESS_KEY });
+      expect(secretRefOf(appEnv, 'S3_SECRET_KEY')).toEqual({ name: s3Secret, key: S3_SECRET_SECRET_KEY });
+    }
+    const s3SecretData = current.release.secretData(s3Secret);
+    if (s3SecretData) expect(Object.keys(s3SecretData)).toEqual(expect.arrayContaining(S3_KEYS));
+    else expect(current.existingSecrets.get(s3Secret)).toEqual(S3_KEYS);
+    if (current.values.minio.enabled) {
+      const { workload } = current.release.serviceRoute(new URL(values.S3_ENDPOINT).hostname);
+      const minio = workload.pod.containers[0];
+      expect([containerEnvRef(minio, 'MINIO_ROOT_USER'), containerEnvRef(minio, 'MINIO_ROOT_PASSWORD')]).toEqual([secretRefOf(env, 'S3_ACCESS_KEY'), secretRefOf(env, 'S3_SECRET_KEY')]);
+    }
+    if (current.values['work-queue'].enabled) {
+      const { workload } = current.release.serviceRoute(new URL(values.AMQP_URL).hostname);
+      const rabbitmq = workload.pod.containers[0];
+      expect([containerEnvRef(rabbitmq, 'RABBITMQ_DEFAULT_USER'), containerEnvRef(rabbitmq, 'RABBITMQ_DEFAULT_PASS')]).toEqual([secretRefOf(env, 'AMQP_USERNAME'), secretRefOf(env, 'AMQP_PASSWORD')]);
+    }
+    expect(values.JOB_IMAGE_PULL_SECRETS ?? '').toBe(jobs.imagePullSecrets.map((secret) => secret.name).join(','));
+    expect(values.JOB_TTL_SECONDS).toBe(String(jobs.ttlSecondsAfterFinished));
+    if (jobs.serviceAccount.create) {
+      expect(current.release.get('ServiceAccount', values.JOB_SERVICE_ACCOUNT)).toMatchObject({ automountServiceAccountToken: false });
+    } else {
+      expect(values.JOB_SERVICE_ACCOUNT).toBe(jobs.serviceAccount.name || undefined);
+    }
+  });
+
+  it("grants the worker exactly KUBE_PERMISSIONS in the release namespace through its ServiceAccount, and the api no token", () => {
+    const { release } = rendered();
+    const worker = release.app('cloud-worker').workload.pod;
+    const bindings = release.all('RoleBinding').filter((binding) => (binding.subjects as Array<{ kind: string; name: string; namespace: string }>).some((subject) => subject.kind === 'ServiceAccount' && subject.name === worker.serviceAccountName && subject.namespace === NAMESPACE));
+    expect(bindings).toHaveLength(1);
+    const role = release.get('Role', (bindings[0].roleRef as { name: string }).name);
+    const expected = KUBE_PERMISSIONS.map((permission) => ({ apiGroups: [permission.apiGroup], resources: [permission.resource], verbs: [...permission.verbs] }));
+    expect(permissionSet(role.rules as typeof expected)).toEqual(permissionSet(expected));
+    expect(worker.automountServiceAccountToken).toBe(true);
+    expect(release.app('api').workload.pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('runs every container as non-root, without privilege escalation or capabilities, on a read-only root file system, under RuntimeDefault seccomp', () => {
+    for (const { object, pod } of rendered().release.workloads()) {
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const effective: SecurityContext = { ...pod.securityContext, ...container.securityContext };
+        const where = `${object.kind} ${object.metadata.name} ${container.name}`;
+        expect({ where, runAsNonRoot: effective.runAsNonRoot, allowPrivilegeEscalation: effective.allowPrivilegeEscalation, readOnlyRootFilesystem: effective.readOnlyRootFilesystem }).toEqual({
+          where,
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+        });
+        expect(effective.runAsUser).toBeGreaterThan(0);
+        expect(effective.capabilities?.drop).toEqual(['ALL']);
+        expect(effective.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      }
+    }
+  });
+
+  it.each(APPS)('probes $argument on /health/live and /health/ready at its PORT', ({ argument }) => {
+    const { container, values } = appEnvironment(rendered(), argument);
+    const http = container.ports?.find((port) => port.name === 'http');
+    expect(http?.containerPort).toBe(Number(values.PORT));
+    expect(container.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+  });
+
+  it("routes every Service to one workload's container ports", () => {
+    const { release } = rendered();
+    for (const service of release.all('Service')) {
+      const { service: spec, workload } = release.serviceRoute(service.metadata.name);
+      const ports = workload.pod.containers.flatMap((container) => container.ports ?? []);
+      for (const port of spec.ports) expect(ports.some((candidate) => candidate.name === port.targetPort || candidate.containerPort === port.targetPort)).toBe(true);
+    }
+  });
+
+  it("sets RabbitMQ's consumer_timeout above the apps' MAX_TIMEOUT_MINUTES, since a message is held while its Job runs", () => {
+    const current = rendered();
+    const { values } = appEnvironment(current, 'cloud-worker');
+    expect(appEnvironment(current, 'api').values.MAX_TIMEOUT_MINUTES).toBe(values.MAX_TIMEOUT_MINUTES);
+    const brokerConfigs = current.release.all('ConfigMap').flatMap((configMap) => Object.values((configMap.data ?? {}) as Record<string, string>).filter((text) => /^consumer_timeout\s*=/m.test(text)));
+    if (!current.values['work-queue'].enabled) {
+      expect(brokerConfigs).toEqual([]);
+      return;
+    }
+    expect(brokerConfigs).toHaveLength(1);
+    const consumerTimeoutMs = Number(/^consumer_timeout\s*=\s*(\d+)\s*$/m.exec(brokerConfigs[0])![1]);
+    expect(consumerTimeoutMs).toBeGreaterThan(Number(values.MAX_TIMEOUT_MINUTES) * 60_000);
+  });
+
+  it('has a helm test hook that runs files/submit-test-job.mjs against the api Service', () => {
+    const { release } = rendered();
+    const hooks = release.all('Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
+    expect(hooks).toHaveLength(1);
+    const container = (hooks[0].spec as { containers: Container[] }).containers[0];
+    expect(container.args).toEqual(['--input-type=module', '--eval', readFileSync(join(CHART, 'files/submit-test-job.mjs'), 'utf8')]);
+    const apiUrl = container.env!.find((variable) => variable.name === 'API_URL')!.value!;
+    expect(imageBehind(release, apiUrl)).toBe(release.app('api').container.image);
+  });
+
+  it("runs the apps' one image at the chart's appVersion, or at the tag the values pin", () => {
+    const current = rendered();
+    const image = current.values.image;
+    const expected = `${image.registry}/${image.repository}:${image.tag || CHART_YAML.appVersion}`;
+    for (const { argument } of APPS) expect(current.release.app(argument).container.image).toBe(expected);
+  });
+});
+
+describe('the environments', () => {
+  const service = (release: Release) => release.get('Service', `${RELEASE}-cloud-worker-api`).spec as { type: string };
+  const replicas = (release: Release, argument: string) => (release.app(argument).workload.object.spec as { replicas: number }).replicas;
+
+  it('runs two workers behind a ClusterIP api by default, with no volumes to keep', () => {
+    const { release } = renderCase([]);
+    expect(replicas(release, 'cloud-worker')).toBe(2);
+    expect(service(release).type).toBe('ClusterIP');
+    expect(release.all('PersistentVolumeClaim')).toEqual([]);
+  });
+
+  it('runs test small: one worker, the api on a NodePort, nothing persisted', () => {
+    const { release } = renderCase(['values-test.yaml']);
+    expect(replicas(release, 'cloud-worker')).toBe(1);
+    expect(service(release).type).toBe('NodePort');
+    expect(release.all('PersistentVolumeClaim')).toEqual([]);
+  });
+
+  it('runs prod on pinned images from the registry with its pull secret, persistent stores, and the api on an address-pool load balancer', () => {
+    const { release } = renderCase(['values-prod.yaml']);
+    expect(replicas(release, 'cloud-worker')).toBeGreaterThanOrEqual(2);
+    expect(release.get('Service', `${RELEASE}-cloud-worker-api`)).toMatchObject({
+      metadata: { annotations: { 'metallb.universe.tf/address-pool': expect.any(String) } },
+      spec: { type: 'LoadBalancer' },
+    });
+    expect(release.all('PersistentVolumeClaim').map((claim) => claim.metadata.name).sort()).toEqual([`${RELEASE}-minio`, `${RELEASE}-work-queue`]);
+    for (const { pod } of release.workloads()) for (const container of pod.containers) expect(container.image).toMatch(/:(?!latest$)[\w.-]+$/);
+    for (const { argument } of APPS) expect(release.app(argument).workload.pod.imagePullSecrets).toEqual([{ name: 'harbor-robot' }]);
+    expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_IMAGE_PULL_SECRETS).toBe('harbor-robot');
+  });
+
+  it("leaves MinIO out and keeps the external store's credentials in a Secret of its own when minio.enabled is false", () => {
+    const current = renderCase(['ci/external-s3-values.yaml']);
+    expect(current.release.objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/name'] === 'minio')).toEqual([]);
+    const { values } = appEnvironment(current, 'cloud-worker');
+    expect(current.release.secretData(values.JOB_S3_SECRET_NAME)).toEqual({ accessKey: 'cloud-worker', secretKey: 'not-a-real-secret' });
+    expect([values.JOB_S3_HOST, values.JOB_S3_PORT]).toEqual(['s3.example.org', '443']);
+  });
+});
