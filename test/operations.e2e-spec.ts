@@ -84,6 +84,7 @@ describe('operating the system', () => {
   it('writes JSON log lines that name the request and the Job', async () => {
     const { body: record } = await api.submit({ image: 'mstc/python-test', jobName: 'logged', inputBucket: 'ops.inputs' });
     await api.untilStatus(record.id, ['succeeded']);
+    await system.workers[0].waitForLog((line) => line.msg === 'Job ended' && line.requestId === record.id);
     const about = system.workers[0].lines.filter((line) => JSON.stringify(line).includes(record.id));
     expect(about.length).toBeGreaterThanOrEqual(2);
     for (const line of about) expect(line).toMatchObject({ requestId: record.id, jobName: record.jobName, level: expect.any(Number), time: expect.any(String) });
