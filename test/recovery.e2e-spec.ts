@@ -64,7 +64,9 @@ describe('never lose a log, never run a request twice', () => {
     for await (const item of s3.listObjectsV2('shared.outputs', '', true)) logs.push((item as { name: string }).name);
     expect(logs.sort()).toEqual(ids.map((id) => `shared-${id}.log`).sort());
 
-    const endedBy = system.workers.map((worker) => worker.lines.filter((line) => line.msg === 'Job ended').map((line) => line.jobName));
+    const endedLines = () => system!.workers.map((worker) => worker.lines.filter((line) => line.msg === 'Job ended').map((line) => line.jobName));
+    await eventually(() => endedLines().flat().length >= 50, 5000, "every worker's log lines");
+    const endedBy = endedLines();
     expect(endedBy.every((names) => names.length > 0)).toBe(true);
     expect(endedBy.flat().sort()).toEqual(ids.map((id) => `shared-${id}`).sort());
   });
