@@ -15,6 +15,15 @@ const settings: JobSettings = {
   s3: { host: '127.0.0.1', port: 9000, secretName: 'cloud-worker-s3' },
 };
 
+/** A simulator with the Jobs' S3 Secret, and the worker's client of it. */
+async function simulatorAndClient(): Promise<{ sim: KubeSim; kube: KubeApi }> {
+  const sim = await startKubeSim();
+  await createS3Secret(sim, { accessKey: 'a', secretKey: 'b' });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(sim.kubeconfig);
+  return { sim, kube: new KubeApi(kubeConfig, { requestTimeoutMs: 500 }) };
+}
+
 function manifest(jobName = 'probe') {
   return buildJob({ id: randomUUID(), image: 'kube-sim/sleep-exit', jobName, inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 5 }, settings);
 }
@@ -24,11 +33,7 @@ describe("the worker's Kubernetes access, against the simulator", () => {
   let kube: KubeApi;
 
   beforeAll(async () => {
-    sim = await startKubeSim();
-    await createS3Secret(sim, { accessKey: 'a', secretKey: 'b' });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(sim.kubeconfig);
-    kube = new KubeApi(kubeConfig, { requestTimeoutMs: 500 });
+    ({ sim, kube } = await simulatorAndClient());
   });
   afterAll(() => sim?.stop());
 
@@ -77,11 +82,7 @@ describe('the pod informer', () => {
   const restarts: RestartReason[] = [];
 
   beforeAll(async () => {
-    sim = await startKubeSim();
-    await createS3Secret(sim, { accessKey: 'a', secretKey: 'b' });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(sim.kubeconfig);
-    kube = new KubeApi(kubeConfig, { requestTimeoutMs: 500 });
+    ({ sim, kube } = await simulatorAndClient());
     await kube.createJob('default', manifest('existing'));
     await eventually(() => sim.list('pods', 'default').length === 1, 5000, 'the first pod');
     informer = new PodInformer(kube, { namespace: 'default', labelSelector: MANAGED_SELECTOR, watchTimeoutSeconds: 30, stallSeconds: 5, onRestart: (reason) => restarts.push(reason) });
