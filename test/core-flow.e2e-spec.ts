@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobRecord } from '@app/contracts';
 import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
+import { ApiClient } from './support/http.js';
 import { eventually, TestSystem } from './support/system.js';
 
 const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.3' } } };
@@ -9,6 +10,7 @@ const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/image
 describe('the core flow over HTTP', () => {
   let system: TestSystem;
   let s3: Client;
+  let api: ApiClient;
 
   beforeAll(async () => {
     system = await TestSystem.start({
@@ -16,27 +18,17 @@ describe('the core flow over HTTP', () => {
       env: { TIME_OUT_UNIT_SECONDS: '1' },
       sim: { images: FAST_PYTHON_TEST },
     });
+    api = new ApiClient(() => system.apiUrl);
     s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
   });
   afterAll(() => system?.stop());
 
   async function submit(body: unknown): Promise<{ status: number; location: string | null; record: JobRecord }> {
-    const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, location: response.headers.get('location'), record: (await response.json()) as JobRecord };
+    const answer = await api.submit(body);
+    return { status: answer.status, location: answer.headers.get('location'), record: answer.body };
   }
 
-  async function recordOf(id: string): Promise<JobRecord> {
-    const response = await fetch(`${system.apiUrl}/jobs/${id}`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as JobRecord;
-  }
-
-  function ended(id: string, timeoutMs = 20_000): Promise<JobRecord> {
-    return eventually(async () => {
-      const record = await recordOf(id);
-      return ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(record.status) && record;
-    }, timeoutMs, `job ${id} to end`);
-  }
+  const ended = (id: string) => api.untilStatus(id);
 
   async function objectText(bucket: string, name: string): Promise<string> {
     const chunks = await (await s3.getObject(bucket, name)).toArray();
