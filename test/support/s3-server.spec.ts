@@ -59,4 +59,22 @@ describe('the S3 test server', () => {
     expect(s3.requests.some((request) => request.startsWith('POST /conditional/streamed?uploads'))).toBe(true);
     expect((await client.statObject('conditional', 'streamed')).size).toBe(chunk.length * 2);
   });
+
+  it('survives deletes and writes racing in one folder, and serves whole objects only', async () => {
+    await client.makeBucket('racing');
+    const reads: Promise<string>[] = [];
+    const overwrites: Promise<unknown>[] = [];
+    for (let round = 0; round < 50; round++) {
+      await client.putObject('racing', `folder/a${round}`, 'x', 1);
+      await Promise.all([
+        client.removeObject('racing', `folder/a${round}`),
+        client.putObject('racing', `folder/b${round}`, 'y'.repeat(100_000), 100_000),
+        client.removeObject('racing', `folder/b${round - 1}`),
+      ]);
+      reads.push(client.getObject('racing', `folder/b${round}`).then(async (stream) => Buffer.concat((await stream.toArray()) as Buffer[]).toString()));
+      overwrites.push(client.putObject('racing', `folder/b${round}`, 'z'.repeat(100_000), 100_000));
+    }
+    for (const body of await Promise.all(reads)) expect(body).toMatch(/^(y{100000}|z{100000})$/);
+    await Promise.all(overwrites);
+  });
 });

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 // s3rver is CommonJS without types; only the pieces used here are typed.
@@ -14,7 +15,20 @@ const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
 
 interface S3rverApp {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
-  store: { getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
+  store: {
+    getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    deleteObject(bucket: string, key: string): Promise<void>;
+    putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+    putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  };
+}
+
+interface StoredObject {
+  bucket: string;
+  key: string;
+  metadata: unknown;
+  content: Buffer | NodeJS.ReadableStream;
 }
 
 export interface S3ServerOptions {
@@ -52,6 +66,8 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
 
   const s3rver = new S3rver({ directory, silent: true });
+  keepDirectories(s3rver);
+  replaceObjectsAtomically(s3rver);
   const handle = s3rver.callback();
   const keyLocks = new KeyedMutex();
   const requests: string[] = [];
@@ -111,6 +127,50 @@ async function checkPreconditions(s3rver: S3rverApp, bucket: string, key: string
     return { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' };
   }
   return undefined;
+}
+
+/**
+ * s3rver removes a folder when its last object is deleted; a write into that folder at the same moment then fails
+ * outside any request, and the error takes the whole process down. S3 has no folders to remove, so here a
+ * delete removes the object's files only.
+ */
+function keepDirectories(s3rver: S3rverApp): void {
+  const { store } = s3rver;
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(store.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
+}
+
+/**
+ * s3rver writes an object in place and does not wait for (or listen to) the write of a buffered body, so a
+ * reader can see half an object and a failed write ends the process. Here the object is written to a temporary
+ * file and renamed over the old one, as S3 replaces objects whole, and a failure fails the request only.
+ */
+function replaceObjectsAtomically(s3rver: S3rverApp): void {
+  const { store } = s3rver;
+  store.putObject = async (object) => {
+    const content = Buffer.isBuffer(object.content) ? object.content : await readAll(object.content);
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    const temporary = `${objectPath}.${randomUUID()}.partial`;
+    await mkdir(dirname(objectPath), { recursive: true });
+    await writeFile(temporary, content);
+    await rename(temporary, objectPath);
+    const md5 = createHash('md5').update(content).digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: content.length, md5 };
+  };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 /** Runs tasks for one key one after another; tasks for different keys run concurrently. */
