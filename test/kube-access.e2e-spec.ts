@@ -67,6 +67,18 @@ describe("the worker's Kubernetes access, against the simulator", () => {
     expect(await kube.readPodLog('default', 'no-such-pod', 'x', 1024)).toBeUndefined();
   });
 
+  it('keeps an answered watch open past the request time-out', async () => {
+    const watching = new AbortController();
+    let connected = false;
+    const watch = kube.watch('/api/v1/namespaces/default/pods', { timeoutSeconds: '30' }, { onConnected: () => (connected = true), onEvent: () => undefined }, watching.signal);
+    await eventually(() => connected, 2000, 'the watch to connect');
+    // Three times the client's request time-out of 500 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(sim.openWatchCount('pods')).toBe(1);
+    watching.abort();
+    await watch.catch(() => undefined);
+  });
+
   it('gives up on a request that hangs', async () => {
     sim.faults.hangNext(1);
     const started = Date.now();

@@ -122,7 +122,8 @@ export class KubeApi {
   /**
    * Opens one watch and streams its events until the server ends it, the signal aborts it, or it fails.
    * client-node's own Watch cannot be aborted before the server answers, so a hung request would leak a
-   * connection; this one is bounded by `connectTimeoutMs` and the caller's signal throughout.
+   * connection; this one is bounded by the request time-out until the server answers, and by the caller's
+   * signal throughout.
    */
   async watch<T>(
     path: string,
@@ -134,15 +135,19 @@ export class KubeApi {
     const url = new URL(cluster.server + path);
     for (const [key, value] of Object.entries({ ...query, watch: 'true' })) url.searchParams.set(key, value);
     const request = await this.kubeConfig.applyToFetchOptions({});
-    const connectTimeout = AbortSignal.timeout(this.options.requestTimeoutMs);
-    const connectSignal = AbortSignal.any([signal, connectTimeout]);
+    // The time-out bounds the wait for the server's answer only: node-fetch aborts the body too when the signal
+    // fires later, and an answered watch is to last as long as the server keeps it open.
+    const connecting = new AbortController();
+    const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
     const resource = path.split('/').pop() ?? path;
     let response;
     try {
-      response = await fetch(url, { ...request, method: 'GET', signal: connectSignal as never });
+      response = await fetch(url, { ...request, method: 'GET', signal: AbortSignal.any([signal, connecting.signal]) as never });
     } catch (error) {
       this.options.onRequest?.('watch', resource, 'error');
       throw error;
+    } finally {
+      clearTimeout(connectTimer);
     }
     this.options.onRequest?.('watch', resource, response.status);
     if (response.status !== 200) {
