@@ -96,6 +96,35 @@ describe('JobRecordStore', () => {
     expect(results.filter((r) => r.outcome === 'unchanged')).toHaveLength(5);
   });
 
+  it('updates a record it wrote itself without reading it again', async () => {
+    const store = await freshStore();
+    const record = newRecord(new Date());
+    await store.create(record);
+    const before = s3.requests.length;
+    await store.update(record.id, { status: 'running', at: new Date().toISOString() });
+    await store.update(record.id, { status: 'succeeded', at: new Date().toISOString(), exitCode: 0 });
+    const requests = s3.requests.slice(before);
+    expect(requests.filter((r) => r.startsWith('GET'))).toEqual([]);
+    expect(requests.filter((r) => r.startsWith('PUT') && r.includes('/jobs/'))).toHaveLength(2);
+    expect(await store.get(record.id)).toMatchObject({ status: 'succeeded', exitCode: 0 });
+  });
+
+  it('reads the record again when another writer changed it since this store last saw it', async () => {
+    const store = await freshStore();
+    const other = new JobRecordStore(storage, `records-${bucketNumber}`);
+    const record = newRecord(new Date());
+    await store.create(record);
+    await other.update(record.id, { status: 'running', at: new Date().toISOString() });
+    expect((await other.update(record.id, { status: 'cancelled', at: new Date().toISOString(), reason: 'Cancelled' })).outcome).toBe('applied');
+    const late = await store.update(record.id, { status: 'succeeded', at: new Date().toISOString(), exitCode: 0 });
+    expect(late).toMatchObject({ outcome: 'rejected', record: { status: 'cancelled', reason: 'Cancelled' } });
+    expect((await store.update(record.id, { status: 'running', at: new Date().toISOString() })).record.status).toBe('cancelled');
+    expect((await store.list(['cancelled'], 10)).records.map((r) => r.id)).toEqual([record.id]);
+    // The marker written for the write that lost is gone again, not left for every listing to skip.
+    const markers = await storage.listKeys(`records-${bucketNumber}`, 'index/', { maxKeys: 10 });
+    expect(markers.keys.map((key) => key.split('/')[1]).sort()).toEqual(['all', 'cancelled']);
+  });
+
   it('lists one status newest first, in pages, reading only what the page needs', async () => {
     const store = await freshStore();
     const base = Date.parse('2026-03-01T00:00:00Z');

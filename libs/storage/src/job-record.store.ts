@@ -1,4 +1,4 @@
-import { applyStatusChange, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { applyStatusChange, isTerminal, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
 import { ALL_INDEX, decodeCursor, encodeCursor, idOfSortKey, indexKey, indexPrefix, recordKey, sortKey } from './record-index.js';
 
@@ -25,6 +25,13 @@ export interface RecordPage {
 const STATUS_RANK: Record<JobStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, timed_out: 2, cancelled: 2 };
 /** Compare-and-swap rounds before giving up; each lost round means another writer made progress. */
 const MAX_UPDATE_ATTEMPTS = 20;
+/** Records whose last seen version is kept; a worker changes about as many at once as it runs Jobs. */
+const KNOWN_VERSIONS_LIMIT = 2000;
+
+interface VersionedRecord {
+  record: JobRecord;
+  etag: string;
+}
 
 /**
  * Job records in the S3 store, safe under concurrent writers (api replicas, several workers): every write is a
@@ -33,6 +40,13 @@ const MAX_UPDATE_ATTEMPTS = 20;
  * after, and readers skip any that are out of date).
  */
 export class JobRecordStore {
+  /**
+   * The version of each record not yet ended that this process last wrote or read. An update tries its
+   * compare-and-swap against it first, which saves reading the record again; when another writer has changed the
+   * record meanwhile, that write fails its condition and the update reads the record as it would have anyway.
+   */
+  private readonly knownVersions = new Map<string, VersionedRecord>();
+
   constructor(
     private readonly storage: ObjectStorage,
     private readonly bucket: string,
@@ -45,10 +59,10 @@ export class JobRecordStore {
   /** Writes a new record; when one with this id exists already, returns it unchanged instead. */
   async create(record: JobRecord): Promise<{ created: boolean; record: JobRecord }> {
     const key = sortKey(record.queuedAt, record.id);
-    await this.writeMarker(ALL_INDEX, key);
-    await this.writeMarker(record.status, key);
+    await Promise.all([this.writeMarker(ALL_INDEX, key), this.writeMarker(record.status, key)]);
     try {
-      await this.storage.put(this.bucket, recordKey(record.id), JSON.stringify(record), { contentType: 'application/json', ifNoneMatch: '*' });
+      const etag = await this.storage.put(this.bucket, recordKey(record.id), JSON.stringify(record), { contentType: 'application/json', ifNoneMatch: '*' });
+      this.remember({ record, etag });
       return { created: true, record };
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
@@ -65,27 +79,44 @@ export class JobRecordStore {
   /** Removes a record that was never announced (its publish failed), with its markers. */
   async remove(record: JobRecord): Promise<void> {
     const key = sortKey(record.queuedAt, record.id);
+    this.knownVersions.delete(record.id);
     await this.storage.remove(this.bucket, recordKey(record.id));
     await Promise.all([ALL_INDEX, record.status].map((index) => this.storage.remove(this.bucket, indexKey(index as JobStatus, key))));
   }
 
   /** Applies a status change with the rules of `applyStatusChange`, retrying when another writer got there first. */
   async update(id: string, change: StatusChange): Promise<TransitionResult> {
+    let known = this.knownVersions.get(id);
+    /** A marker written for a write that then lost its condition. */
+    let lostMarker: JobStatus | undefined;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.read(id);
+      const current = known ?? (await this.read(id));
       if (!current) throw new RecordNotFoundError(id);
       const result = applyStatusChange(current.record, change);
-      if (result.record === current.record) return result;
-      const key = sortKey(result.record.queuedAt, id);
+      const key = sortKey(current.record.queuedAt, id);
+      if (result.record === current.record) {
+        // Only a record just read may decide that nothing is to be written; a known version may be behind.
+        if (known) {
+          known = undefined;
+          continue;
+        }
+        await this.removeLostMarker(lostMarker, result.record, key);
+        return result;
+      }
+      known = undefined;
       const statusChanged = result.record.status !== current.record.status;
       if (statusChanged) await this.writeMarker(result.record.status, key);
+      let etag: string;
       try {
-        await this.storage.put(this.bucket, recordKey(id), JSON.stringify(result.record), { contentType: 'application/json', ifMatch: current.etag });
+        etag = await this.storage.put(this.bucket, recordKey(id), JSON.stringify(result.record), { contentType: 'application/json', ifMatch: current.etag });
       } catch (error) {
-        if (error instanceof PreconditionFailedError) continue;
-        throw error;
+        if (!(error instanceof PreconditionFailedError)) throw error;
+        if (statusChanged) lostMarker = result.record.status;
+        continue;
       }
+      this.remember({ record: result.record, etag });
       if (statusChanged) await this.removeMarker(current.record.status, key);
+      await this.removeLostMarker(lostMarker, result.record, key);
       return result;
     }
     throw new Error(`job record ${id}: gave up after ${MAX_UPDATE_ATTEMPTS} concurrent updates`);
@@ -135,9 +166,21 @@ export class JobRecordStore {
     return { keys: taken, more: merged.length > count || pages.some(({ page }) => page.truncated) };
   }
 
-  private async read(id: string): Promise<{ record: JobRecord; etag: string } | undefined> {
+  private async read(id: string): Promise<VersionedRecord | undefined> {
     const object = await this.storage.get(this.bucket, recordKey(id));
-    return object && { record: JSON.parse(object.body.toString()) as JobRecord, etag: object.etag };
+    if (!object) return undefined;
+    const versioned = { record: JSON.parse(object.body.toString()) as JobRecord, etag: object.etag };
+    this.remember(versioned);
+    return versioned;
+  }
+
+  /** Keeps the version of a record that may still change, the most recently seen last; ended ones are let go. */
+  private remember(versioned: VersionedRecord): void {
+    const { id } = versioned.record;
+    this.knownVersions.delete(id);
+    if (isTerminal(versioned.record.status)) return;
+    this.knownVersions.set(id, versioned);
+    if (this.knownVersions.size > KNOWN_VERSIONS_LIMIT) this.knownVersions.delete(this.knownVersions.keys().next().value!);
   }
 
   private async writeMarker(index: JobStatus | typeof ALL_INDEX, key: string): Promise<void> {
@@ -146,5 +189,13 @@ export class JobRecordStore {
 
   private async removeMarker(index: JobStatus, key: string): Promise<void> {
     await this.storage.remove(this.bucket, indexKey(index, key));
+  }
+
+  /**
+   * Removes the marker of a status this update wrote but lost the record to another writer with, once the record
+   * has settled in another status: statuses only move forward, so that marker can never be current again.
+   */
+  private async removeLostMarker(lost: JobStatus | undefined, settled: JobRecord, key: string): Promise<void> {
+    if (lost !== undefined && lost !== settled.status && isTerminal(settled.status)) await this.removeMarker(lost, key);
   }
 }
