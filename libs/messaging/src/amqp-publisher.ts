@@ -27,7 +27,7 @@ export class AmqpPublisher {
   private connects = 0;
   private readonly reconnectListeners = new Set<() => void>();
 
-  constructor(private readonly options: AmqpPublisherOptions) {
+  constructor(options: AmqpPublisherOptions) {
     this.connection = amqp.connect([options.url], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
     this.connection.on('connect', () => {
       if (this.connects++ > 0) for (const listener of this.reconnectListeners) listener();
