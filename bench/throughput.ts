@@ -1,0 +1,86 @@
+/**
+ * Measurement 4 (end-to-end throughput) with what the same runs show of 2 (dispatch under a backlog) and 5 (cost
+ * per Job): N requests of an image that exits at once, published at once as MSTC clients publish them, through one
+ * worker or two, until every reply has arrived. The baseline, in the same round: the simulator's own capacity
+ * at the same concurrency (`simThroughput`).
+ */
+import { CpuMeter, JobProbe, rabbitPid, startSystem, stopSystem, type BenchSettings } from './harness.js';
+import { simThroughput } from './kube-sim.js';
+import { percentile } from './stats.js';
+
+export interface ThroughputRun {
+  workers: number;
+  jobsPerMinute: number;
+  simJobsPerMinute: number;
+  /** CPU ms per Job of the simulator and its client alone, in this process. */
+  simCpuMsPerJob: number;
+  dispatchP50: number;
+  dispatchP99: number;
+  completionP50: number;
+  completionP99: number;
+  /** Per Job: Kubernetes API requests by verb and resource, S3 requests by kind, RabbitMQ messages by kind. */
+  kube: Record<string, number>;
+  s3: Record<string, number>;
+  messages: Record<string, number>;
+  /** CPU ms per Job by process, and the share of one core the benchmark process (S3 server, simulator) used. */
+  cpuMsPerJob: Record<string, number>;
+  benchmarkProcessBusy: number;
+}
+
+export async function benchThroughput(settings: BenchSettings, options: { jobs: number; workers: number; concurrency: number }): Promise<ThroughputRun> {
+  const run = await systemRun(settings, options);
+  const baseline = await simThroughput(options.jobs, options.concurrency * options.workers);
+  return { ...run, simJobsPerMinute: baseline.jobsPerMinute, simCpuMsPerJob: baseline.cpuMsPerJob };
+}
+
+async function systemRun(settings: BenchSettings, options: { jobs: number; workers: number; concurrency: number }): Promise<Omit<ThroughputRun, 'simJobsPerMinute' | 'simCpuMsPerJob'>> {
+  const system = await startSystem(settings, { workers: options.workers, concurrency: options.concurrency });
+  const probe = await JobProbe.start(system);
+  try {
+    const { s3, sim } = system;
+    const s3Before = s3.requests.length;
+    const kubeBefore = sim.requests.length;
+    const rabbit = rabbitPid();
+    const cpu = new CpuMeter({
+      ...Object.fromEntries(system.workers.map((worker, i) => [`worker ${i + 1}`, worker.pid])),
+      ...(rabbit && { RabbitMQ: rabbit }),
+    });
+    const names = probe.publish(options.jobs, 'bench/exit');
+    await probe.replied(options.jobs, 15 * 60_000);
+    const spanMs = probe.span(names);
+    const cpuUsed = cpu.used();
+    const dispatch = probe.dispatchLatencies(names);
+    const completion = probe.completionLatencies(names);
+    const perJob = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([key, count]) => [key, count / options.jobs]));
+    return {
+      workers: options.workers,
+      jobsPerMinute: (options.jobs * 60_000) / spanMs,
+      dispatchP50: percentile(dispatch, 50),
+      dispatchP99: percentile(dispatch, 99),
+      completionP50: percentile(completion, 50),
+      completionP99: percentile(completion, 99),
+      kube: perJob(countBy(sim.requests.slice(kubeBefore), (r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`)),
+      s3: perJob(countBy(s3.requests.slice(s3Before), s3Kind)),
+      messages: perJob({ 'work request': options.jobs, 'result events': probe.events, replies: probe.replyCount }),
+      cpuMsPerJob: perJob(cpuUsed),
+      benchmarkProcessBusy: cpuUsed['benchmark process'] / spanMs,
+    };
+  } finally {
+    probe.stop();
+    await stopSystem(system, settings);
+  }
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+/** `PUT /<bucket>/<key>` → what it is in the store's layout: record, index marker, log. */
+function s3Kind(request: string): string {
+  const [method, path] = request.split(' ');
+  const key = path.split('?')[0].split('/').slice(2).join('/');
+  const what = key.startsWith('jobs/') ? 'record' : key.startsWith('index/') ? 'index marker' : key ? 'log' : 'bucket';
+  return `${method} ${what}`;
+}
