@@ -92,6 +92,9 @@ describe('operating the system', () => {
   });
 
   it('turns unready while its watch is stalled, and ready again once it is replaced', async () => {
+    // A readiness check now, so that its cached API server check makes no request while the fault is armed:
+    // the request that hangs must be the worker's next watch.
+    expect((await getJson<Health>(`${workerUrl}/health/ready`)).status).toBe(200);
     system.sim.faults.hangNext(1);
     system.sim.faults.dropWatches();
     const unready = await eventually(async () => {
