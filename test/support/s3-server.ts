@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -55,8 +55,8 @@ export interface S3Server {
 /**
  * An S3-compatible server for tests and local runs: s3rver behind a thin front that adds what MinIO and
  * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
- * store relies on, atomic replacement of objects, and an empty answer to `GET ?uploads` (the minio client asks
- * it before multipart uploads).
+ * store relies on, whole-object reads while a put is under way, and an empty answer to `GET ?uploads` (the
+ * minio client asks it before multipart uploads).
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const accessKey = options.accessKey ?? 'minioadmin';
@@ -67,7 +67,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
 
   const s3rver = new S3rver({ directory, silent: true });
   keepDirectories(s3rver);
-  replaceObjectsAtomically(s3rver);
+  writeObjectsBeforeAnswering(s3rver);
   const handle = s3rver.callback();
   const keyLocks = new KeyedMutex();
   const requests: string[] = [];
@@ -148,19 +148,18 @@ function keepDirectories(s3rver: S3rverApp): void {
 }
 
 /**
- * s3rver writes an object in place and does not wait for (or listen to) the write of a buffered body, so a
- * reader can see half an object and a failed write ends the process. Here the object is written to a temporary
- * file and renamed over the old one, as S3 replaces objects whole, and a failure fails the request only.
+ * s3rver answers a put of a buffered body before its file is written, and nothing listens for that write's
+ * errors: a reader can then see half an object, and a failed write ends the process. Here the answer waits for
+ * the write, a failure fails the request only, and as requests for one key are serialised, every reader sees a
+ * whole object, as S3 replaces objects whole.
  */
-function replaceObjectsAtomically(s3rver: S3rverApp): void {
+function writeObjectsBeforeAnswering(s3rver: S3rverApp): void {
   const { store } = s3rver;
   store.putObject = async (object) => {
     const content = Buffer.isBuffer(object.content) ? object.content : await readAll(object.content);
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
-    const temporary = `${objectPath}.${randomUUID()}.partial`;
     await mkdir(dirname(objectPath), { recursive: true });
-    await writeFile(temporary, content);
-    await rename(temporary, objectPath);
+    await writeFile(objectPath, content);
     const md5 = createHash('md5').update(content).digest('hex');
     await store.putMetadata(object.bucket, object.key, object.metadata, md5);
     return { size: content.length, md5 };

@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JobRecord, JobStatus } from '@app/contracts';
+import { newJobRecord, type JobRecord, type JobStatus } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { startS3Server, type S3Server } from '../../../test/support/s3-server.js';
 import { InvalidCursorError, JobRecordStore, RecordNotFoundError } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
 
 function newRecord(queuedAt: Date, status: JobStatus = 'queued'): JobRecord {
-  const id = randomUUID();
-  return {
-    id,
-    jobName: `test-job-${id}`,
-    status,
-    request: { image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 },
-    outputBucket: 'in.bucket',
-    logObject: null,
-    reason: null,
-    exitCode: null,
-    queuedAt: queuedAt.toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: queuedAt.toISOString(),
-  };
+  const request = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+  return { ...newJobRecord(request, queuedAt.toISOString()), status };
 }
 
 describe('JobRecordStore', () => {
