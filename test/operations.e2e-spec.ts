@@ -46,12 +46,12 @@ describe('operating the system', () => {
   it('reports both apps ready, with each dependency checked', async () => {
     const apiHealth = await getJson<Health>(`${system.apiUrl}/health/ready`);
     expect(apiHealth.status).toBe(200);
-    expect(apiHealth.body.details).toMatchObject({ rabbitmq: { status: 'up', workQueue: true, publisher: true }, s3: { status: 'up' } });
+    expect(apiHealth.body.details).toMatchObject({ rabbitmq: { status: 'up', workQueue: true, publisher: true }, s3: { status: 'up', bucket: system.names.recordsBucket } });
     const workerHealth = await getJson<Health>(`${workerUrl}/health/ready`);
     expect(workerHealth.status).toBe(200);
     expect(workerHealth.body.details).toMatchObject({
       rabbitmq: { status: 'up', work: true, control: true, publisher: true },
-      s3: { status: 'up' },
+      s3: { status: 'up', bucket: system.names.recordsBucket },
       kubernetes: { status: 'up', version: expect.stringMatching(/^v1\./) },
       watch: { status: 'up', watching: true },
     });

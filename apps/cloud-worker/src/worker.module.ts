@@ -1,7 +1,7 @@
 import { ConfigModule, WorkerConfig } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 import { LoggingModule, MetricsModule, type Logger } from '@app/observability';
-import { StorageModule } from '@app/storage';
+import { StorageHealthIndicator, StorageModule } from '@app/storage';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller.js';
@@ -39,6 +39,7 @@ export class WorkerModule {
         JobRunner,
         Reconciler,
         Replies,
+        StorageHealthIndicator,
         { provide: CONTROL_SERVER, inject: [WorkerConfig], useFactory: controlServer },
         { provide: WORK_SERVER, inject: [WorkerConfig], useFactory: workServer },
       ],

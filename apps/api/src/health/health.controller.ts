@@ -1,6 +1,5 @@
-import { CommonConfig } from '@app/config';
 import { AmqpPublisher } from '@app/messaging';
-import { ObjectStorage } from '@app/storage';
+import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
@@ -14,8 +13,7 @@ export class HealthController {
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(WorkQueue) private readonly workQueue: WorkQueue,
     @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
-    @Inject(CommonConfig) private readonly config: CommonConfig,
+    @Inject(StorageHealthIndicator) private readonly storage: StorageHealthIndicator,
   ) {}
 
   /** The process is alive and serving HTTP; dependencies do not matter here, or a broker outage would restart every pod. */
@@ -35,15 +33,7 @@ export class HealthController {
         const connected = { workQueue: this.workQueue.isConnected(), publisher: this.publisher.isConnected() };
         return connected.workQueue && connected.publisher ? rabbitmq.up(connected) : rabbitmq.down(connected);
       },
-      async () => {
-        const s3 = this.indicators.check('s3');
-        try {
-          await this.storage.ping(this.config.RECORDS_BUCKET);
-          return s3.up({ bucket: this.config.RECORDS_BUCKET });
-        } catch (error) {
-          return s3.down({ bucket: this.config.RECORDS_BUCKET, message: error instanceof Error ? error.message : String(error) });
-        }
-      },
+      () => this.storage.check(),
     ]);
   }
 }

@@ -1,7 +1,6 @@
-import { WorkerConfig } from '@app/config';
 import { KubeApi, PodInformer } from '@app/kube';
 import { AmqpPublisher } from '@app/messaging';
-import { ObjectStorage } from '@app/storage';
+import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject, type OnModuleInit } from '@nestjs/common';
 import type { ServerRMQ } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
@@ -22,11 +21,10 @@ export class HealthController implements OnModuleInit {
     @Inject(WORK_SERVER) private readonly workServer: ServerRMQ,
     @Inject(CONTROL_SERVER) private readonly controlServer: ServerRMQ,
     @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(StorageHealthIndicator) private readonly storage: StorageHealthIndicator,
     @Inject(KubeApi) private readonly kube: KubeApi,
     @Inject(PodInformer) private readonly informer: PodInformer,
     @Inject(JobRunner) private readonly runner: JobRunner,
-    @Inject(WorkerConfig) private readonly config: WorkerConfig,
   ) {}
 
   onModuleInit(): void {
@@ -51,21 +49,13 @@ export class HealthController implements OnModuleInit {
         const state = { ...this.consumers, publisher: this.publisher.isConnected() };
         return state.work && state.control && state.publisher ? rabbitmq.up(state) : rabbitmq.down(state);
       },
-      async () => {
-        const s3 = this.indicators.check('s3');
-        try {
-          await this.storage.ping(this.config.RECORDS_BUCKET);
-          return s3.up();
-        } catch (error) {
-          return s3.down({ message: messageOf(error) });
-        }
-      },
+      () => this.storage.check(),
       async () => {
         const kubernetes = this.indicators.check('kubernetes');
         try {
           return kubernetes.up({ version: await this.serverVersion() });
         } catch (error) {
-          return kubernetes.down({ message: messageOf(error) });
+          return kubernetes.down({ message: error instanceof Error ? error.message : String(error) });
         }
       },
       () => {
@@ -83,8 +73,4 @@ export class HealthController implements OnModuleInit {
     }
     return this.kubeCheck.result;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

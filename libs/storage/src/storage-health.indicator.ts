@@ -1,0 +1,28 @@
+import { CommonConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { ObjectStorage } from './object-storage.js';
+
+/**
+ * The S3 store's part of readiness, the same for both apps: the records bucket answers. Provided next to
+ * `TerminusModule`, which supplies `HealthIndicatorService`.
+ */
+@Injectable()
+export class StorageHealthIndicator {
+  constructor(
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(CommonConfig) private readonly config: CommonConfig,
+  ) {}
+
+  async check(): Promise<HealthIndicatorResult<'s3'>> {
+    const s3 = this.indicators.check('s3');
+    const bucket = this.config.RECORDS_BUCKET;
+    try {
+      await this.storage.ping(bucket);
+      return s3.up({ bucket });
+    } catch (error) {
+      return s3.down({ bucket, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
