@@ -1,25 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobRecord } from '@app/contracts';
-import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/http.js';
-import { eventually, TestSystem } from './support/system.js';
-
-const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.3' } } };
+import { eventually, pythonTestImage, TestSystem } from './support/system.js';
 
 describe('the core flow over HTTP', () => {
   let system: TestSystem;
-  let s3: Client;
   let api: ApiClient;
 
   beforeAll(async () => {
     system = await TestSystem.start({
       // One minute of timeOut lasts one second here, so time-outs can be tested.
       env: { TIME_OUT_UNIT_SECONDS: '1' },
-      sim: { images: FAST_PYTHON_TEST },
+      sim: { images: pythonTestImage(0.3) },
     });
     api = new ApiClient(() => system.apiUrl);
-    s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
   });
   afterAll(() => system?.stop());
 
@@ -29,11 +24,6 @@ describe('the core flow over HTTP', () => {
   }
 
   const ended = (id: string) => api.untilStatus(id);
-
-  async function objectText(bucket: string, name: string): Promise<string> {
-    const chunks = await (await s3.getObject(bucket, name)).toArray();
-    return Buffer.concat(chunks as Buffer[]).toString();
-  }
 
   it('runs mstc/python-test to success and stores its log with the bucket variables', async () => {
     const { status, location, record } = await submit({ image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'test.inputs', prefix: 'run-1' });
@@ -46,7 +36,7 @@ describe('the core flow over HTTP', () => {
     expect(Date.parse(done.queuedAt)).toBeLessThanOrEqual(Date.parse(done.startedAt!));
     expect(Date.parse(done.startedAt!)).toBeLessThanOrEqual(Date.parse(done.finishedAt!));
 
-    const log = await objectText('test.inputs', done.logObject!);
+    const log = await system.objectText('test.inputs', done.logObject!);
     expect(log).toContain('Started');
     expect(log).toContain('INPUT_BUCKET: test.inputs');
     expect(log).toContain('OUTPUT_BUCKET: test.inputs');
@@ -60,7 +50,7 @@ describe('the core flow over HTTP', () => {
     expect(job?.spec?.ttlSecondsAfterFinished).toBe(30);
   });
 
-  it('makes at most four Kubernetes API requests per Job and holds one watch', async () => {
+  it('makes three Kubernetes API requests per Job (the issue allows four) and holds one watch', async () => {
     system.sim.clearRequests();
     const { record } = await submit({ image: 'mstc/python-test', jobName: 'counted', inputBucket: 'test.inputs' });
     const done = await ended(record.id);
@@ -91,28 +81,24 @@ describe('the core flow over HTTP', () => {
   it('refuses a different request under an id already used', async () => {
     const id = randomUUID();
     await submit({ id, image: 'mstc/python-test', jobName: 'first', inputBucket: 'test.inputs' });
-    const response = await fetch(`${system.apiUrl}/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, image: 'mstc/python-test', jobName: 'second', inputBucket: 'test.inputs' }),
-    });
+    const response = await api.request<{ message: string }>('POST', '/jobs', { id, image: 'mstc/python-test', jobName: 'second', inputBucket: 'test.inputs' });
     expect(response.status).toBe(409);
-    expect(((await response.json()) as { message: string }).message).toContain(id);
+    expect(response.body.message).toContain(id);
   });
 
   it('turns the objects of an input bucket into a result object in a separate output bucket', async () => {
-    await s3.makeBucket('copy.inputs');
-    await s3.putObject('copy.inputs', 'a.txt', 'alpha', 5);
-    await s3.putObject('copy.inputs', 'b.txt', 'bravo!', 6);
+    await system.s3Client.makeBucket('copy.inputs');
+    await system.s3Client.putObject('copy.inputs', 'a.txt', 'alpha', 5);
+    await system.s3Client.putObject('copy.inputs', 'b.txt', 'bravo!', 6);
     const { record } = await submit({ image: 'mstc/bucket-copy', jobName: 'copy', inputBucket: 'copy.inputs', outputBucket: 'copy.outputs', prefix: 'p7' });
     const done = await ended(record.id);
     expect(done.status).toBe('succeeded');
     const names: string[] = [];
-    for await (const item of s3.listObjectsV2('copy.outputs', '', true)) names.push((item as { name: string }).name);
+    for await (const item of system.s3Client.listObjectsV2('copy.outputs', '', true)) names.push((item as { name: string }).name);
     expect(names).toEqual(expect.arrayContaining([`p7-copy-${record.id}.log`]));
     const result = names.find((name) => name.startsWith('p7-') && name.endsWith('.json'));
     expect(result).toBeDefined();
-    const summary = await objectText('copy.outputs', result!);
+    const summary = await system.objectText('copy.outputs', result!);
     expect(summary).toContain('a.txt');
     expect(summary).toContain('b.txt');
   });
@@ -121,9 +107,8 @@ describe('the core flow over HTTP', () => {
     const { record } = await submit({ image: 'mstc/fail', jobName: 'failing', inputBucket: 'test.inputs' });
     const done = await ended(record.id);
     expect(done).toMatchObject({ status: 'failed', exitCode: 3, reason: 'Error' });
-    const log = await objectText('test.inputs', done.logObject!);
-    expect(log.length).toBeGreaterThan(0);
-    expect(log).toMatch(/error|fail/i);
+    const log = await system.objectText('test.inputs', done.logObject!);
+    expect(log).toContain('error: mstc/fail failing on purpose with exit code 3');
   });
 
   it('times out a Job that runs past its timeOut and deletes it', async () => {
@@ -136,7 +121,7 @@ describe('the core flow over HTTP', () => {
     const deletes = system.sim.requests.filter((r) => r.verb === 'delete' && r.name === done.jobName);
     expect(deletes).toHaveLength(1);
     expect(deletes[0].query).toMatchObject({ propagationPolicy: 'Background' });
-    expect(await objectText('test.inputs', done.logObject!)).toBeDefined();
+    expect(await system.objectText('test.inputs', done.logObject!)).toBeDefined();
   });
 
   it('fails fast when the image cannot be pulled', async () => {
@@ -146,13 +131,13 @@ describe('the core flow over HTTP', () => {
     expect(done.status).toBe('failed');
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(done.reason);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(await objectText('test.inputs', done.logObject!)).toContain(done.reason!);
+    expect(await system.objectText('test.inputs', done.logObject!)).toContain(done.reason!);
     await eventually(() => system.sim.get('jobs', 'default', done.jobName) === undefined, 10_000, 'the Job to be deleted');
   });
 
   it('answers 404 for an unknown job and 400 for an id that is not a UUID', async () => {
-    expect((await fetch(`${system.apiUrl}/jobs/${randomUUID()}`)).status).toBe(404);
-    expect((await fetch(`${system.apiUrl}/jobs/not-a-uuid`)).status).toBe(400);
+    expect((await api.request('GET', `/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await api.request('GET', '/jobs/not-a-uuid')).status).toBe(400);
   });
 
   describe('bad requests', () => {
@@ -170,9 +155,9 @@ describe('the core flow over HTTP', () => {
       [{ ...good, image: 'not an image!' }, 'image', 'OCI image reference'],
     ])('refuses %j naming %s', async (body, field, rule) => {
       const before = system.s3.requests.length;
-      const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await api.request<{ message: string; errors: Array<{ field: string; message: string }> }>('POST', '/jobs', body);
       expect(response.status).toBe(400);
-      const error = (await response.json()) as { message: string; errors: Array<{ field: string; message: string }> };
+      const error = response.body;
       expect(error.errors.map((e) => e.field)).toEqual([field]);
       expect(error.message).toContain(rule);
       expect(system.s3.requests.slice(before).filter((r) => r.startsWith('PUT'))).toEqual([]);
@@ -185,13 +170,9 @@ describe('the core flow over HTTP', () => {
     });
 
     it('refuses a body over the size limit', async () => {
-      const response = await fetch(`${system.apiUrl}/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...good, padding: 'x'.repeat(70 * 1024) }),
-      });
+      const response = await api.request<{ message: string }>('POST', '/jobs', { ...good, padding: 'x'.repeat(70 * 1024) });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { message: string }).message).toMatch(/larger than the limit of 65536 bytes/);
+      expect(response.body.message).toMatch(/larger than the limit of 65536 bytes/);
     });
   });
 });

@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobRecord } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/http.js';
-import { eventually, TestSystem } from './support/system.js';
+import { eventually, pythonTestImage, TestSystem } from './support/system.js';
 
 interface Page {
   jobs: JobRecord[];
   nextCursor: string | null;
 }
 
-const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } };
 
 /**
  * The job status API over a system whose worker starts late, so that jobs can be seen (and cancelled) while
@@ -22,7 +21,7 @@ describe('the job status API', () => {
   const queued: JobRecord[] = [];
 
   beforeAll(async () => {
-    system = await TestSystem.start({ workers: 0, sim: { images: FAST_PYTHON_TEST } });
+    system = await TestSystem.start({ workers: 0, sim: { images: pythonTestImage(0.2) } });
     api = new ApiClient(() => system.apiUrl);
     events = await system.resultEvents();
     for (let i = 0; i < 5; i++) {

@@ -1,27 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp from 'amqplib';
-import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
-import { AMQP_URL, eventually, TestSystem } from './support/system.js';
-
-const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } };
+import { AMQP_URL, eventually, pythonTestImage, TestSystem } from './support/system.js';
 
 /** What an MSTC client does, over the names MSTC clients know. */
 describe('an MSTC client talking straight to RabbitMQ', () => {
   let system: TestSystem;
-  let s3: Client;
   const deadLetters: amqp.ConsumeMessage[] = [];
 
   beforeAll(async () => {
-    system = await TestSystem.start({ names: 'mstc', api: false, sim: { images: FAST_PYTHON_TEST } });
-    s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
+    system = await TestSystem.start({ names: 'mstc', api: false, sim: { images: pythonTestImage(0.2) } });
     await system.channel.consume(system.names.deadLetterQueue, (message) => message && deadLetters.push(message), { noAck: true });
   });
   afterAll(() => system?.stop());
-
-  async function objectText(bucket: string, name: string): Promise<string> {
-    return Buffer.concat((await (await s3.getObject(bucket, name)).toArray()) as Buffer[]).toString();
-  }
 
   it('declares the work queue as pika does (durable, no arguments) while the worker runs', async () => {
     const connection = await amqp.connect(AMQP_URL);
@@ -46,7 +37,7 @@ describe('an MSTC client talking straight to RabbitMQ', () => {
     // Without an id or message_id, the request takes its UUID correlation id.
     expect(jobName).toBe(`test-job-${correlationId}`);
     expect(reply.body).toMatchObject({ id: correlationId, jobName, status: 'succeeded', exitCode: 0, outputBucket: 'test.inputs', logObject: `${prefix}-${jobName}.log` });
-    expect(await objectText('test.inputs', `${prefix}-${jobName}.log`)).toContain('SUCCESS');
+    expect(await system.objectText('test.inputs', `${prefix}-${jobName}.log`)).toContain('SUCCESS');
   });
 
   it('takes a Nest envelope and a message sent to the queue by name', async () => {

@@ -1,11 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JobRecord } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/http.js';
-import { AMQP_URL, eventually, TestSystem } from './support/system.js';
+import { AMQP_URL, eventually, pythonTestImage, TestSystem } from './support/system.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
-const FAST_PYTHON_TEST = { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } };
 
 interface Health {
   status: string;
@@ -37,7 +35,7 @@ describe('operating the system', () => {
   let workerUrl: string;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ env: { KUBE_REQUEST_TIMEOUT_MS: '1500' }, sim: { images: FAST_PYTHON_TEST } });
+    system = await TestSystem.start({ env: { KUBE_REQUEST_TIMEOUT_MS: '1500' }, sim: { images: pythonTestImage(0.2) } });
     api = new ApiClient(() => system.apiUrl);
     workerUrl = await system.workers[0].whenListening();
   });
@@ -145,11 +143,12 @@ describe('RabbitMQ going away from the api', () => {
     proxy.cut();
     await eventually(async () => (await getJson<Health>(`${system.apiUrl}/health/ready`)).status === 503, 10_000, 'the api to notice');
     const writesBefore = system.s3.requests.filter((r) => r.startsWith('PUT')).length;
-    const refused = await api.submit({ id: randomUUID(), image: 'mstc/python-test', jobName: 'during', inputBucket: 'ops.inputs' });
+    const refusedId = randomUUID();
+    const refused = await api.submit({ id: refusedId, image: 'mstc/python-test', jobName: 'during', inputBucket: 'ops.inputs' });
     expect(refused.status).toBe(503);
     expect((refused.body as unknown as { message: string }).message).toMatch(/RabbitMQ is not reachable.*nothing was stored/);
     expect(system.s3.requests.filter((r) => r.startsWith('PUT')).length).toBe(writesBefore);
-    expect((await api.request('GET', `/jobs/${(refused.body as unknown as JobRecord).id ?? randomUUID()}`)).status).toBe(404);
+    expect((await api.request('GET', `/jobs/${refusedId}`)).status).toBe(404);
 
     proxy.restore();
     const accepted = await eventually(async () => {
@@ -170,7 +169,7 @@ describe('shutting down', () => {
   it('a worker stopped with SIGTERM leaves its running Job to the next worker, which adopts it', async () => {
     system = await TestSystem.start({
       api: false,
-      sim: { images: { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '2' } } } },
+      sim: { images: pythonTestImage(2) },
     });
     const { queue, replies } = await system.replyQueue();
     const id = randomUUID();
@@ -193,8 +192,10 @@ describe('shutting down', () => {
   it('the api finishes a request in progress before it exits', async () => {
     system = await TestSystem.start({ workers: 0 });
     const api = new ApiClient(() => system!.apiUrl);
+    const writesBefore = system.s3.requests.length;
     const submitting = api.submit({ image: 'mstc/python-test', jobName: 'last-one', inputBucket: 'ops.inputs' });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The api has begun storing the record: the request is in progress (its publishes are still to come).
+    await eventually(() => system!.s3.requests.length > writesBefore, 5000, 'the submission to reach the S3 store');
     const exit = system.api!.kill('SIGTERM');
     const answer = await submitting;
     expect(answer.status).toBe(202);

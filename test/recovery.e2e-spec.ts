@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
-import { eventually, TestSystem } from './support/system.js';
+import { eventually, pythonTestImage, TestSystem } from './support/system.js';
 
 describe('never lose a log, never run a request twice', () => {
   let system: TestSystem | undefined;
@@ -14,7 +13,7 @@ describe('never lose a log, never run a request twice', () => {
     system = await TestSystem.start({
       api: false,
       env: { JOB_TTL_SECONDS: '1' },
-      sim: { images: { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: '1.5' } } } },
+      sim: { images: pythonTestImage(1.5) },
     });
     const { queue, replies } = await system.replyQueue();
     const id = randomUUID();
@@ -38,9 +37,7 @@ describe('never lose a log, never run a request twice', () => {
 
     const created = system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201);
     expect(created).toHaveLength(1);
-    const s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
-    const log = Buffer.concat((await (await s3.getObject('test.inputs', `${jobName}.log`)).toArray()) as Buffer[]).toString();
-    expect(log).toContain('SUCCESS');
+    expect(await system.objectText('test.inputs', `${jobName}.log`)).toContain('SUCCESS');
     // Collected now, so the TTL removes it.
     await eventually(() => system!.sim.get('jobs', 'default', jobName) === undefined, 10_000, 'the TTL to remove the Job');
   });
@@ -59,9 +56,8 @@ describe('never lose a log, never run a request twice', () => {
     expect(replies.every((r) => r.body.status === 'succeeded')).toBe(true);
 
     expect(system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201)).toHaveLength(50);
-    const s3 = new Client({ endPoint: system.s3.host, port: system.s3.port, useSSL: false, accessKey: system.s3.accessKey, secretKey: system.s3.secretKey });
     const logs: string[] = [];
-    for await (const item of s3.listObjectsV2('shared.outputs', '', true)) logs.push((item as { name: string }).name);
+    for await (const item of system.s3Client.listObjectsV2('shared.outputs', '', true)) logs.push((item as { name: string }).name);
     expect(logs.sort()).toEqual(ids.map((id) => `shared-${id}.log`).sort());
 
     const endedLines = () => system!.workers.map((worker) => worker.lines.filter((line) => line.msg === 'Job ended').map((line) => line.jobName));

@@ -1,11 +1,12 @@
 import type { JobRecord } from '@app/contracts';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.js';
+import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../kube-sim/index.js';
 import { AppProcess } from './apps.js';
 import { startS3Server, type S3Server } from './s3-server.js';
 
@@ -34,6 +35,11 @@ export interface SystemOptions {
 export const NAMESPACE = 'default';
 export const S3_SECRET = 'cloud-worker-s3';
 
+/** `mstc/python-test` for the simulator's catalogue, sleeping this long instead of its default before it ends. */
+export function pythonTestImage(sleepSeconds: number): ImageCatalogue {
+  return { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
+}
+
 /**
  * The whole system on real parts, for end-to-end tests: RabbitMQ (at AMQP_URL), the S3 test server, the
  * Kubernetes simulator, and the api and workers as processes built for production.
@@ -42,6 +48,8 @@ export class TestSystem {
   readonly workers: AppProcess[] = [];
   api: AppProcess | undefined;
   apiUrl = '';
+  /** A client of the S3 test server, with the credentials the apps use. */
+  readonly s3Client: Client;
 
   private constructor(
     readonly names: SystemNames,
@@ -51,7 +59,9 @@ export class TestSystem {
     readonly channel: Channel,
     private readonly env: Record<string, string>,
     private readonly tempDir: string,
-  ) {}
+  ) {
+    this.s3Client = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
+  }
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
     const tempDir = await mkdtemp(join(tmpdir(), 'cloud-worker-e2e-'));
@@ -101,6 +111,11 @@ export class TestSystem {
     this.api = AppProcess.start('api', { ...this.env, ...env });
     this.apiUrl = await this.api.whenReady();
     return this.api;
+  }
+
+  /** An object of the S3 test server as text. */
+  async objectText(bucket: string, key: string): Promise<string> {
+    return Buffer.concat((await (await this.s3Client.getObject(bucket, key)).toArray()) as Buffer[]).toString();
   }
 
   /** Publishes to the work exchange the way the MSTC Python client does: raw JSON, persistent. */
