@@ -9,6 +9,8 @@ const settings: JobSettings = {
   namespace: 'default',
   backoffLimit: 0,
   timeOutUnitSeconds: 60,
+  deadlineMarginSeconds: 120,
+  workerId: 'kube-access-test',
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],

@@ -114,6 +114,16 @@ export class WorkerConfig extends CommonConfig {
   @Min(1, { message: 'TIME_OUT_UNIT_SECONDS must be at least 1' })
   TIME_OUT_UNIT_SECONDS = 60;
 
+  /**
+   * Kubernetes' `activeDeadlineSeconds` is the request's `timeOut` plus this: the worker ends a Job at its
+   * `timeOut` with the log read first, and Kubernetes stops it only should no worker do so. Keep it above
+   * ORPHAN_GRACE_SECONDS, which a Job found at start may wait before a worker ends it.
+   */
+  @ToInteger()
+  @IsInt({ message: 'JOB_DEADLINE_MARGIN_SECONDS must be an integer' })
+  @Min(0, { message: 'JOB_DEADLINE_MARGIN_SECONDS must be 0 or more' })
+  JOB_DEADLINE_MARGIN_SECONDS = 120;
+
   /** The server ends each watch after this long and the worker resumes it from the last resourceVersion. */
   @ToInteger()
   @IsInt({ message: 'WATCH_TIMEOUT_SECONDS must be an integer' })

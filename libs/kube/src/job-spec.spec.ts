@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildJob, type JobSettings } from './job-spec.js';
+import { buildJob, timeOutSeconds, type JobSettings } from './job-spec.js';
 
 const settings: JobSettings = {
   namespace: 'mstc-dev',
   backoffLimit: 0,
   timeOutUnitSeconds: 60,
+  deadlineMarginSeconds: 120,
+  workerId: 'worker-a',
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
@@ -24,9 +26,10 @@ describe('buildJob', () => {
     expect(buildJob(request, settings)).toEqual({
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { name: `test-job-${id}`, namespace: 'mstc-dev', labels },
+      metadata: { name: `test-job-${id}`, namespace: 'mstc-dev', labels, annotations: { 'cloud-worker.io/created-by': 'worker-a' } },
       spec: {
-        activeDeadlineSeconds: 900,
+        // 15 minutes of timeOut, then the margin in which the worker ends the Job itself, having read its log.
+        activeDeadlineSeconds: 900 + 120,
         backoffLimit: 0,
         template: {
           metadata: { labels },
@@ -71,6 +74,7 @@ describe('buildJob', () => {
       ...settings,
       backoffLimit: 2,
       timeOutUnitSeconds: 1,
+      deadlineMarginSeconds: 0,
       imagePullSecrets: ['harbor-robot'],
       serviceAccountName: 'mstc-jobs',
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
@@ -85,6 +89,11 @@ describe('buildJob', () => {
       tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
     });
     expect(job.spec?.template.spec?.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  it("counts a request's timeOut in minutes of the configured length", () => {
+    expect(timeOutSeconds(request, settings)).toBe(900);
+    expect(timeOutSeconds(request, { ...settings, timeOutUnitSeconds: 1 })).toBe(15);
   });
 
   it('never puts a credential value in the Job', () => {

@@ -1,6 +1,7 @@
 import { uniqueJobName, type IdentifiedRequest } from '@app/contracts';
 import type { V1EnvVar, V1Job, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import {
+  CREATED_BY_ANNOTATION,
   INSTANCE_LABEL,
   MANAGED_BY,
   MANAGED_BY_LABEL,
@@ -16,12 +17,25 @@ export interface JobSettings {
   backoffLimit: number;
   /** Seconds in a minute of `timeOut` (60 outside tests). */
   timeOutUnitSeconds: number;
+  /** Added to `timeOut` for `activeDeadlineSeconds`: Kubernetes' deadline is only the backstop (see timeOutSeconds). */
+  deadlineMarginSeconds: number;
+  /** The worker creating the Job, recorded on it. */
+  workerId: string;
   imagePullSecrets: string[];
   serviceAccountName?: string;
   resources?: V1ResourceRequirements;
   nodeSelector: Record<string, string>;
   tolerations: V1Toleration[];
   s3: { host: string; port: number; secretName: string };
+}
+
+/**
+ * Seconds a request may run. The worker ends the Job at this point itself, reading the log first, because
+ * Kubernetes' own deadline kills the pods and with them the log. `activeDeadlineSeconds` lies a margin later,
+ * to stop the Job should no worker be there to do it.
+ */
+export function timeOutSeconds(request: Pick<IdentifiedRequest, 'timeOut'>, settings: JobSettings): number {
+  return request.timeOut * settings.timeOutUnitSeconds;
 }
 
 /**
@@ -40,9 +54,9 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: settings.namespace, labels },
+    metadata: { name, namespace: settings.namespace, labels, annotations: { [CREATED_BY_ANNOTATION]: settings.workerId } },
     spec: {
-      activeDeadlineSeconds: request.timeOut * settings.timeOutUnitSeconds,
+      activeDeadlineSeconds: timeOutSeconds(request, settings) + settings.deadlineMarginSeconds,
       backoffLimit: settings.backoffLimit,
       template: {
         metadata: { labels },

@@ -7,6 +7,9 @@ export const REQUEST_ID_LABEL = 'cloud-worker.io/request-id';
 /** Set by the Job controller on each pod of a Job. */
 export const JOB_NAME_LABEL = 'job-name';
 
+/** The worker that created a Job (for people reading the cluster). */
+export const CREATED_BY_ANNOTATION = 'cloud-worker.io/created-by';
+
 /** Set on a Job once its log is stored and its record settled: from then on nobody needs it. */
 export const COLLECTED_ANNOTATION = 'cloud-worker.io/collected-by';
 

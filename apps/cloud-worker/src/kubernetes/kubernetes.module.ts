@@ -68,6 +68,8 @@ function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
     namespace,
     backoffLimit: config.JOB_BACKOFF_LIMIT,
     timeOutUnitSeconds: config.TIME_OUT_UNIT_SECONDS,
+    deadlineMarginSeconds: config.JOB_DEADLINE_MARGIN_SECONDS,
+    workerId: config.WORKER_ID,
     imagePullSecrets: config.JOB_IMAGE_PULL_SECRETS,
     serviceAccountName: config.JOB_SERVICE_ACCOUNT,
     resources: requests || limits ? { ...(requests && { requests }), ...(limits && { limits }) } : undefined,

@@ -15,6 +15,7 @@ import {
   KubeApiError,
   jobCondition,
   PodInformer,
+  timeOutSeconds,
   verdictFromPods,
   type JobSettings,
   type PodChange,
@@ -165,7 +166,6 @@ export class JobRunner implements OnModuleInit, BeforeApplicationShutdown, OnApp
 
   private async createOrAdopt(request: IdentifiedRequest, log: Logger): Promise<{ job: V1Job; adopted: boolean }> {
     const manifest = buildJob(request, this.settings);
-    manifest.metadata!.annotations = { 'cloud-worker.io/created-by': this.config.WORKER_ID };
     try {
       return { job: await this.kube.createJob(this.namespace, manifest), adopted: false };
     } catch (error) {
@@ -192,10 +192,16 @@ export class JobRunner implements OnModuleInit, BeforeApplicationShutdown, OnApp
       return;
     }
     this.evaluate(entry);
-    const deadline = entry.job && deadlineOf(entry.job, createdAtMs);
+    const deadline = entry.job && this.deadlineOf(entry, entry.job, createdAtMs);
     if (deadline !== undefined && !entry.finishing) {
       entry.deadlineTimer = setTimeout(() => this.deadlinePassed(entry), Math.max(0, deadline - Date.now()));
     }
+  }
+
+  /** When the request's `timeOut` passes, counted from the Job's creation. */
+  private deadlineOf(entry: TrackedJob, job: V1Job, createdAtMs?: number): number | undefined {
+    const created = createdAtMs ?? (job.metadata?.creationTimestamp ? new Date(job.metadata.creationTimestamp).getTime() : undefined);
+    return created === undefined ? undefined : created + timeOutSeconds(entry.record.request, this.settings) * 1000;
   }
 
   /** Ends the Job as timed out, unless its pods show it ended by itself in time (noticed late, e.g. after a restart). */
@@ -351,12 +357,6 @@ function outcomeFromRecord(record: JobRecord, job: V1Job | undefined, podNames: 
   const status = record.status as Outcome['status'];
   const stillActive = job !== undefined && jobCondition(job).kind === 'active';
   return { status, reason: record.reason, exitCode: record.exitCode, podNames, deleteJob: stillActive || status === 'cancelled' || status === 'timed_out' };
-}
-
-function deadlineOf(job: V1Job, createdAtMs?: number): number | undefined {
-  const seconds = job.spec?.activeDeadlineSeconds;
-  const created = createdAtMs ?? (job.metadata?.creationTimestamp ? new Date(job.metadata.creationTimestamp).getTime() : undefined);
-  return seconds === undefined || created === undefined ? undefined : created + seconds * 1000;
 }
 
 function clearTimers(entry: TrackedJob): void {
