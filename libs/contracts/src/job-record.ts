@@ -81,13 +81,18 @@ export interface TransitionResult {
 
 const RANK: Record<JobStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, timed_out: 2, cancelled: 2 };
 
+/** True when `status` comes after `than`: a record there can never be in `than` again. */
+export function isLaterStatus(status: JobStatus, than: JobStatus): boolean {
+  return RANK[status] > RANK[than];
+}
+
 /**
  * The one place that decides how a record may change: statuses only move forward
  * (`queued → running → terminal`, or `queued → terminal`), and a terminal record never changes status again.
  * A log stored after the status was settled is still recorded, so a cancelled Job's log is not lost.
  */
 export function applyStatusChange(record: JobRecord, change: StatusChange): TransitionResult {
-  if (!isTerminal(record.status) && RANK[change.status] > RANK[record.status]) {
+  if (!isTerminal(record.status) && isLaterStatus(change.status, record.status)) {
     return {
       outcome: 'applied',
       record: {

@@ -158,6 +158,35 @@ describe('JobRecordStore', () => {
     expect((await store.list(['running'], 10)).records.map((r) => r.id)).toEqual([record.id]);
   });
 
+  it('lists a record submitted twice once, and keeps no markers of the second submission', async () => {
+    const store = await freshStore();
+    const bucket = `records-${bucketNumber}`;
+    const record = newRecord(new Date('2026-03-03T00:00:00Z'));
+    const other = newRecord(new Date('2026-03-03T00:00:01Z'));
+    await store.create(record);
+    await store.create(other);
+    // The same id again, later (as a client retrying its POST does): its markers would sort ahead of the first.
+    expect(await store.create({ ...record, queuedAt: '2026-03-03T00:00:02Z' })).toEqual({ created: false, record });
+    expect((await storage.listKeys(bucket, 'index/', { maxKeys: 10 })).keys).toHaveLength(4);
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list('all', 1, cursor);
+      pages.push(page.records.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages.flat()).toEqual([other.id, record.id]);
+
+    // A marker such a create left behind (its writer died before removing it) is skipped and removed by a listing.
+    const { sortKey } = await import('./record-index.js');
+    const strayKey = sortKey('2026-03-03T00:00:03Z', record.id);
+    await storage.put(bucket, `index/queued/${strayKey}`, '');
+    expect((await store.list(['queued'], 10)).records.map((r) => r.id)).toEqual([other.id, record.id]);
+    const queuedMarkers = async () => (await storage.listKeys(bucket, 'index/queued/', { maxKeys: 10 })).keys;
+    for (let wait = 0; wait < 40 && (await queuedMarkers()).includes(`index/queued/${strayKey}`); wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await queuedMarkers()).not.toContain(`index/queued/${strayKey}`);
+  });
+
   it('rejects a cursor it did not hand out', async () => {
     const store = await freshStore();
     await expect(store.list('all', 5, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(InvalidCursorError);

@@ -1,4 +1,4 @@
-import { applyStatusChange, isTerminal, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { applyStatusChange, isLaterStatus, isTerminal, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
 import { ALL_INDEX, decodeCursor, encodeCursor, idOfSortKey, indexKey, indexPrefix, recordKey, sortKey } from './record-index.js';
 
@@ -22,7 +22,6 @@ export interface RecordPage {
   nextCursor?: string;
 }
 
-const STATUS_RANK: Record<JobStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, timed_out: 2, cancelled: 2 };
 /** Compare-and-swap rounds before giving up; each lost round means another writer made progress. */
 const MAX_UPDATE_ATTEMPTS = 20;
 /** Records whose last seen version is kept; a worker changes about as many at once as it runs Jobs. */
@@ -68,6 +67,8 @@ export class JobRecordStore {
       if (!(error instanceof PreconditionFailedError)) throw error;
       const existing = await this.get(record.id);
       if (!existing) throw error;
+      // A repeated submission carries a later queuedAt, so the markers just written name the record a second time.
+      if (sortKey(existing.queuedAt, existing.id) !== key) await this.removeMarkers([ALL_INDEX, record.status], key);
       return { created: false, record: existing };
     }
   }
@@ -81,7 +82,7 @@ export class JobRecordStore {
     const key = sortKey(record.queuedAt, record.id);
     this.knownVersions.delete(record.id);
     await this.storage.remove(this.bucket, recordKey(record.id));
-    await Promise.all([ALL_INDEX, record.status].map((index) => this.storage.remove(this.bucket, indexKey(index as JobStatus, key))));
+    await this.removeMarkers([ALL_INDEX, record.status], key);
   }
 
   /** Applies a status change with the rules of `applyStatusChange`, retrying when another writer got there first. */
@@ -115,7 +116,7 @@ export class JobRecordStore {
         continue;
       }
       this.remember({ record: result.record, etag });
-      if (statusChanged) await this.removeMarker(current.record.status, key);
+      if (statusChanged) await this.removeMarkers([current.record.status], key);
       await this.removeLostMarker(lostMarker, result.record, key);
       return result;
     }
@@ -139,11 +140,12 @@ export class JobRecordStore {
       for (const { index, key, record } of candidates) {
         after = key;
         if (!record) continue;
-        if (statuses === 'all' || statuses.includes(record.status)) {
+        const stale = sortKey(record.queuedAt, record.id) !== key || (index !== ALL_INDEX && isLaterStatus(record.status, index as JobStatus));
+        if (stale) {
+          // Left by a repeated create, or by a status the record has moved past: it can never be current again.
+          void this.removeMarkers([index as JobStatus | typeof ALL_INDEX], key).catch(() => undefined);
+        } else if (statuses === 'all' || statuses.includes(record.status)) {
           if (!records.some((kept) => kept.id === record.id)) records.push(record);
-        } else if (index !== ALL_INDEX && STATUS_RANK[record.status] > STATUS_RANK[index as JobStatus]) {
-          // Statuses only move forward, so this marker can never be current again.
-          void this.removeMarker(index as JobStatus, key).catch(() => undefined);
         }
       }
     }
@@ -187,8 +189,8 @@ export class JobRecordStore {
     await this.storage.put(this.bucket, indexKey(index, key), '', { contentType: 'text/plain' });
   }
 
-  private async removeMarker(index: JobStatus, key: string): Promise<void> {
-    await this.storage.remove(this.bucket, indexKey(index, key));
+  private async removeMarkers(indexes: Array<JobStatus | typeof ALL_INDEX>, key: string): Promise<void> {
+    await Promise.all(indexes.map((index) => this.storage.remove(this.bucket, indexKey(index, key))));
   }
 
   /**
@@ -196,6 +198,6 @@ export class JobRecordStore {
    * has settled in another status: statuses only move forward, so that marker can never be current again.
    */
   private async removeLostMarker(lost: JobStatus | undefined, settled: JobRecord, key: string): Promise<void> {
-    if (lost !== undefined && lost !== settled.status && isTerminal(settled.status)) await this.removeMarker(lost, key);
+    if (lost !== undefined && lost !== settled.status && isTerminal(settled.status)) await this.removeMarkers([lost], key);
   }
 }

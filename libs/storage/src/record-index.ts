@@ -2,7 +2,7 @@ import type { JobStatus } from '@app/contracts';
 
 // Layout of the job records in their bucket:
 //   jobs/<id>.json                       the record
-//   index/all/<sortKey>                  one marker per record, never removed
+//   index/all/<sortKey>                  one marker per record, removed only with the record
 //   index/<status>/<sortKey>             one marker per record and status it has (had, until cleaned)
 // sortKey = <inverted queuedAt millis, 13 digits>-<id>: keys sort newest first, and S3 lists in key order,
 // so one status is listed by prefix, newest first, without reading any other record.
