@@ -122,7 +122,7 @@ export class JobController {
       spec: template.spec,
     };
     const created = this.registry.create(pods, job.metadata.namespace, pod);
-    this.recorder.record({ type: jobs, object: job }, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, SOURCE);
+    this.recorder.record({ type: jobs, object: job }, 'Normal', 'SuccessfulCreate', `Created pod: ${created.object.metadata.name}`, SOURCE);
   }
 
   private deletePod(job: KubeObject, name: string): void {

@@ -37,7 +37,7 @@ export interface DeleteOptions {
 }
 
 export interface DeleteResult {
-  object: KubeObject;
+  entry: Entry;
   /** False while finalizers or a grace period hold the object. */
   deleted: boolean;
 }
@@ -75,6 +75,11 @@ export function matchesSelectors(type: ResourceType, object: KubeObject, labels?
 /** A copy of a stored object that the caller may change. */
 export function editable(entry: Entry): KubeObject {
   return JSON.parse(entry.json) as KubeObject;
+}
+
+/** What a dry run answers: the object as it would have been stored, serialised once as the store would. */
+function unstored(object: KubeObject): Entry {
+  return { object, json: JSON.stringify(object) };
 }
 
 interface ContinueToken {
@@ -131,7 +136,7 @@ export class Registry {
     };
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: KubeObject, dryRun = false): KubeObject {
+  create(type: ResourceType, namespace: string | undefined, body: KubeObject, dryRun = false): Entry {
     const object = body;
     const meta = (object.metadata ??= {});
     if (type.namespaced) {
@@ -154,12 +159,12 @@ export class Registry {
     const errors = type.validate(object);
     if (errors.length) throw invalid(type, meta.name ?? '', errors);
     if (this.find(type, namespace, meta.name!)) throw alreadyExists(type, meta.name!);
-    if (dryRun) return object;
-    return this.store.create(type.resource, object).object;
+    if (dryRun) return unstored(object);
+    return this.store.create(type.resource, object);
   }
 
   /** A client's PUT (or a patch turned into one): concurrency checks, validation, then the write. */
-  update(type: ResourceType, namespace: string | undefined, name: string, body: KubeObject, subresource?: string, dryRun = false): KubeObject {
+  update(type: ResourceType, namespace: string | undefined, name: string, body: KubeObject, subresource?: string, dryRun = false): Entry {
     const current = this.get(type, namespace, name);
     const meta = body.metadata ?? {};
     if (meta.name && meta.name !== name) {
@@ -175,18 +180,18 @@ export class Registry {
     const next = subresource === 'status' ? this.withStatusOf(current, body) : this.withSystemFieldsOf(type, current, body);
     const errors = [...type.validate(next), ...(type.validateUpdate?.(next, current.object) ?? []), ...this.finalizerRules(current.object, next)];
     if (errors.length) throw invalid(type, name, errors);
-    if (dryRun) return next;
+    if (dryRun) return unstored(next);
     return this.commit(type, current, next);
   }
 
   /** A controller's write of an edited copy; no validation, resourceVersion taken as current. */
-  write(type: ResourceType, next: KubeObject): KubeObject {
+  write(type: ResourceType, next: KubeObject): Entry {
     const current = this.get(type, next.metadata.namespace, next.metadata.name!);
     return this.commit(type, current, next);
   }
 
   /** Reads, edits and writes one object; nothing when it is gone. */
-  modify(type: ResourceType, namespace: string | undefined, name: string, edit: (object: KubeObject) => void): KubeObject | undefined {
+  modify(type: ResourceType, namespace: string | undefined, name: string, edit: (object: KubeObject) => void): Entry | undefined {
     const current = this.find(type, namespace, name);
     if (!current) return undefined;
     const next = editable(current);
@@ -215,9 +220,9 @@ export class Registry {
       type.onDeletionStarted?.(next);
     }
     meta.deletionGracePeriodSeconds = grace;
-    if (options.dryRun) return { object: next, deleted: false };
-    const written = this.commit(type, current, next);
-    return { object: written, deleted: !this.find(type, namespace, name) };
+    if (options.dryRun) return { entry: unstored(next), deleted: false };
+    const entry = this.commit(type, current, next);
+    return { entry, deleted: !this.find(type, namespace, name) };
   }
 
   private checkUid(type: ResourceType, current: Entry, uid: string | undefined): void {
@@ -276,14 +281,14 @@ export class Registry {
   }
 
   /** Writes `next` over `current` unless nothing changed; removes it once a deletion has nothing left to wait for. */
-  private commit(type: ResourceType, current: Entry, next: KubeObject): KubeObject {
+  private commit(type: ResourceType, current: Entry, next: KubeObject): Entry {
     next.metadata.resourceVersion = current.object.metadata.resourceVersion;
     if (type.tracksGeneration && !jsonEqual(next.spec, current.object.spec)) {
       next.metadata.generation = (current.object.metadata.generation ?? 0) + 1;
     }
-    if (isDeleting(next) && this.nothingHolds(type, next)) return this.store.remove(type.resource, next).object;
-    if (jsonEqual(next, current.object)) return current.object;
-    return this.store.update(type.resource, next).object;
+    if (isDeleting(next) && this.nothingHolds(type, next)) return this.store.remove(type.resource, next);
+    if (jsonEqual(next, current.object)) return current;
+    return this.store.update(type.resource, next);
   }
 
   private nothingHolds(type: ResourceType, object: KubeObject): boolean {

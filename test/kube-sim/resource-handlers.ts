@@ -51,7 +51,7 @@ export class ResourceHandlers {
     }
     switch (verb) {
       case 'get':
-        return this.respondObject(exchange, type, this.registry.get(type, ns, name!).object);
+        return this.respondObject(exchange, type, this.registry.get(type, ns, name!));
       case 'list':
         return this.list(exchange, type, ns);
       case 'watch':
@@ -72,12 +72,13 @@ export class ResourceHandlers {
     }
   }
 
-  private respondObject(exchange: Exchange, type: ResourceType, object: KubeObject, code = 200): void {
+  /** Answers with the entry's JSON as the store (or a dry run) serialised it. */
+  private respondObject(exchange: Exchange, type: ResourceType, { object, json }: Entry, code = 200): void {
     if (acceptsTable(exchange.request.headers.accept)) {
       const table = toTable(type, [object], { resourceVersion: object.metadata.resourceVersion ?? '', includeObject: includeObjectOf(exchange) });
       return exchange.send(code, table, TABLE_CONTENT_TYPE);
     }
-    exchange.send(code, withTypeMeta(type, JSON.stringify(object)));
+    exchange.send(code, withTypeMeta(type, json));
   }
 
   private selectors(exchange: Exchange) {
@@ -206,7 +207,7 @@ export class ResourceHandlers {
   private delete(exchange: Exchange, type: ResourceType, namespace: string | undefined, name: string, body: Buffer): void {
     const options = this.deleteOptions(exchange, body);
     if (!options.propagationPolicy && options.orphanDependents === undefined && type.defaultDeletionWarning) exchange.warnings.push(type.defaultDeletionWarning);
-    const { object, deleted } = this.registry.delete(type, namespace, name, options);
+    const { entry, deleted } = this.registry.delete(type, namespace, name, options);
     const code = !deleted && options.orphanDependents === false ? 202 : 200;
     if (deleted && !type.returnsDeletedObject) {
       return exchange.send(code, {
@@ -214,17 +215,17 @@ export class ResourceHandlers {
         apiVersion: 'v1',
         metadata: {},
         status: 'Success',
-        details: { name, ...(type.group ? { group: type.group } : {}), kind: type.resource, uid: object.metadata.uid },
+        details: { name, ...(type.group ? { group: type.group } : {}), kind: type.resource, uid: entry.object.metadata.uid },
       });
     }
-    this.respondObject(exchange, type, object, code);
+    this.respondObject(exchange, type, entry, code);
   }
 
   private deleteCollection(exchange: Exchange, type: ResourceType, namespace: string | undefined, body: Buffer): void {
     const options = this.deleteOptions(exchange, body);
     const { entries } = this.registry.list(type, namespace, this.selectors(exchange));
-    const deleted = entries.map((entry) => this.registry.delete(type, entry.object.metadata.namespace, entry.object.metadata.name!, options).object);
-    exchange.send(200, this.listJson(type, JSON.stringify({ resourceVersion: String(this.registry.store.resourceVersion) }), deleted.map((object) => ({ object, json: JSON.stringify(object) }))));
+    const deleted = entries.map((entry) => this.registry.delete(type, entry.object.metadata.namespace, entry.object.metadata.name!, options).entry);
+    exchange.send(200, this.listJson(type, JSON.stringify({ resourceVersion: String(this.registry.store.resourceVersion) }), deleted));
   }
 
   private log(exchange: Exchange, type: ResourceType, namespace: string | undefined, name: string): void {
