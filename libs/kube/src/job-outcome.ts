@@ -50,12 +50,12 @@ export type JobVerdict =
   | { kind: 'ask-job' };
 
 /**
- * Reads a Job's outcome from its pods alone, as the Job controller would decide it for `restartPolicy: Never`
- * and one completion: any succeeded pod completes it; more failed pods than `backoffLimit` fail it.
+ * Reads a Job's outcome from its pods alone (oldest first, as `PodInformer.podsOfJob` gives them), as the Job
+ * controller would decide it for `restartPolicy: Never` and one completion: any succeeded pod completes it; more
+ * failed pods than `backoffLimit` fail it.
  */
 export function verdictFromPods(pods: V1Pod[], containerName: string, backoffLimit: number): JobVerdict {
-  const byAge = [...pods].sort((a, b) => timeOf(a) - timeOf(b));
-  const states = byAge.map((pod) => ({ pod, state: podState(pod, containerName) }));
+  const states = pods.map((pod) => ({ pod, state: podState(pod, containerName) }));
   const succeeded = states.find(({ state }) => state.phase === 'succeeded');
   if (succeeded) return { kind: 'succeeded', podName: succeeded.pod.metadata!.name!, exitCode: 0 };
   const failed = states.filter(({ state }) => state.phase === 'failed');
@@ -81,9 +81,4 @@ export function jobCondition(job: V1Job): JobCondition {
   const failed = conditions.find((condition) => condition.type === 'Failed' || condition.type === 'FailureTarget');
   if (failed) return { kind: 'failed', reason: failed.reason ?? 'Failed', message: failed.message ?? failed.reason ?? 'Failed' };
   return { kind: 'active' };
-}
-
-function timeOf(pod: V1Pod): number {
-  const created = pod.metadata?.creationTimestamp;
-  return created ? new Date(created).getTime() : 0;
 }

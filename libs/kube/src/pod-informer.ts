@@ -67,8 +67,10 @@ export class PodInformer {
     await this.running;
   }
 
+  /** A Job's pods, oldest first: its attempts in order. */
   podsOfJob(jobName: string): V1Pod[] {
-    return [...(this.podsByJob.get(jobName) ?? [])].flatMap((name) => this.pods.get(name) ?? []);
+    const pods = [...(this.podsByJob.get(jobName) ?? [])].flatMap((name) => this.pods.get(name) ?? []);
+    return pods.sort((a, b) => creationTime(a) - creationTime(b));
   }
 
   /** Healthy while a watch is open and has shown signs of life within the stall window. */
@@ -215,4 +217,9 @@ function jobNameOf(pod: V1Pod): string | undefined {
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+function creationTime(pod: V1Pod): number {
+  const created = pod.metadata?.creationTimestamp;
+  return created ? new Date(created).getTime() : 0;
 }
