@@ -16,7 +16,7 @@ import { canonicalName, parseImageReference, REPO_ROOT, repositoryOf, type Catal
 import { isBuiltinImage, startBuiltin } from './in-process-images.js';
 import { isDeleting, timestamp, type KubeObject } from './meta.js';
 import { buildPodStatus, type ContainerView } from './pod-status.js';
-import { editable, type Registry } from './registry.js';
+import type { Registry } from './registry.js';
 import { resourceType } from './resources/index.js';
 import { isTerminalPhase } from './resources/pods.js';
 import type { Store, StoreEvent } from './store.js';
@@ -321,17 +321,17 @@ export class Kubelet {
   /** Writes the status of what the kubelet knows, binding the pod to the node on the first write. */
   private syncStatus(uid: string): void {
     const run = this.runs.get(uid);
-    const entry = run && this.store.get('pods', run.namespace, run.name);
-    if (!run || !entry || entry.object.metadata.uid !== uid || !run.startTime) return;
-    const next = editable(entry);
-    next.spec.nodeName ??= NODE_NAME;
-    next.status = buildPodStatus(next, {
-      hostIP: HOST_IP,
-      podIP: run.podIP,
-      startTime: run.startTime,
-      containers: run.containers.map((c) => c.view),
-      killed: run.killed,
+    const startTime = run?.startTime;
+    if (!run || !startTime || !this.currentPod(run)) return;
+    this.registry.modify(pods, run.namespace, run.name, (next) => {
+      next.spec.nodeName ??= NODE_NAME;
+      next.status = buildPodStatus(next, {
+        hostIP: HOST_IP,
+        podIP: run.podIP,
+        startTime,
+        containers: run.containers.map((c) => c.view),
+        killed: run.killed,
+      });
     });
-    this.registry.write(pods, next);
   }
 }

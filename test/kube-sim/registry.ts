@@ -73,7 +73,7 @@ export function matchesSelectors(type: ResourceType, object: KubeObject, labels?
 }
 
 /** A copy of a stored object that the caller may change. */
-export function editable(entry: Entry): KubeObject {
+function editable(entry: Entry): KubeObject {
   return JSON.parse(entry.json) as KubeObject;
 }
 
@@ -184,13 +184,7 @@ export class Registry {
     return this.commit(type, current, next);
   }
 
-  /** A controller's write of an edited copy; no validation, resourceVersion taken as current. */
-  write(type: ResourceType, next: KubeObject): Entry {
-    const current = this.get(type, next.metadata.namespace, next.metadata.name!);
-    return this.commit(type, current, next);
-  }
-
-  /** Reads, edits and writes one object; nothing when it is gone. */
+  /** A controller's read-edit-write of one object: no validation, resourceVersion taken as current; nothing when it is gone. */
   modify(type: ResourceType, namespace: string | undefined, name: string, edit: (object: KubeObject) => void): Entry | undefined {
     const current = this.find(type, namespace, name);
     if (!current) return undefined;
