@@ -20,7 +20,7 @@ export class WorkerMetrics {
     const registers = [registry];
     this.messages = new Counter({
       name: 'cloud_worker_messages_total',
-      help: 'Work queue messages handled, by outcome (started, adopted, settled, invalid, unreadable, conflict, retried).',
+      help: 'Work queue messages handled, by outcome (started, adopted, attached, settled, invalid, unreadable, conflict, retried).',
       labelNames: ['outcome'],
       registers,
     });

@@ -4,6 +4,7 @@ import {
   DEFAULT_RESULTS_EXCHANGE,
   DEFAULT_WORK_EXCHANGE,
   DEFAULT_WORK_QUEUE,
+  IsBucketName,
   type TimeOutLimits,
 } from '@app/contracts';
 import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
@@ -52,7 +53,7 @@ export class CommonConfig {
   @IsString()
   S3_REGION = 'us-east-1';
 
-  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'RECORDS_BUCKET must be a valid S3 bucket name' })
+  @IsBucketName()
   RECORDS_BUCKET = 'cloud-worker-records';
 
   @ToInteger()

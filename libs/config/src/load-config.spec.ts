@@ -58,6 +58,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('holds RECORDS_BUCKET to the S3 bucket naming rules the work requests follow', () => {
+    expect(() => loadConfig(WorkerConfig, { RECORDS_BUCKET: 'a..b' })).toThrow('RECORDS_BUCKET must not contain two adjacent dots (S3 bucket naming rules) (got "a..b")');
+    expect(() => loadConfig(WorkerConfig, { RECORDS_BUCKET: '192.168.1.1' })).toThrow('RECORDS_BUCKET must not be formatted as an IP address');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig(WorkerConfig, { JOB_NAMESPACE: '', CONCURRENCY: '' })).toMatchObject({ JOB_NAMESPACE: undefined, CONCURRENCY: 10 });
   });

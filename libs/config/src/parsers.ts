@@ -7,10 +7,6 @@ export function ToInteger(): PropertyDecorator {
   return Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 }
 
-export function ToNumber(): PropertyDecorator {
-  return Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value));
-}
-
 /** A comma-separated list; blanks are dropped. */
 export function ToList(): PropertyDecorator {
   return Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value));

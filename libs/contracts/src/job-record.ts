@@ -10,10 +10,6 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-export function isJobStatus(value: unknown): value is JobStatus {
-  return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
-}
-
 /** What the system knows of one work request; kept in the S3 store, answered by the api, sent in events. */
 export interface JobRecord {
   id: string;

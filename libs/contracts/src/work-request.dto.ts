@@ -21,7 +21,7 @@ const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Characters S3 documents as safe in object names, plus `/` for folders. */
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()\/-]+$/;
 
-function IsBucketName(options?: ValidationOptions): PropertyDecorator {
+export function IsBucketName(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'bucketName',

@@ -41,11 +41,6 @@ export class AmqpPublisher {
     });
   }
 
-  /** Waits until the channel is set up, or fails after the publish time-out. */
-  async ready(): Promise<void> {
-    await this.channel.waitForConnect();
-  }
-
   /** Called on every connect after the first. */
   onReconnect(listener: () => void): void {
     this.reconnectListeners.add(listener);
