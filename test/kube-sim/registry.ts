@@ -77,6 +77,12 @@ function editable(entry: Entry): KubeObject {
   return JSON.parse(entry.json) as KubeObject;
 }
 
+/** The store keeps objects without kind/apiVersion: responses and watch events add them to the stored JSON. */
+function withoutTypeMeta(body: KubeObject): KubeObject {
+  const { kind: _kind, apiVersion: _apiVersion, ...object } = body;
+  return object as KubeObject;
+}
+
 /** What a dry run answers: the object as it would have been stored, serialised once as the store would. */
 function unstored(object: KubeObject): Entry {
   return { object, json: JSON.stringify(object) };
@@ -137,7 +143,7 @@ export class Registry {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: KubeObject, dryRun = false): Entry {
-    const object = body;
+    const object = withoutTypeMeta(body);
     const meta = (object.metadata ??= {});
     if (type.namespaced) {
       if (meta.namespace && meta.namespace !== namespace) {
@@ -249,7 +255,7 @@ export class Registry {
   }
 
   private withSystemFieldsOf(type: ResourceType, current: Entry, body: KubeObject): KubeObject {
-    const { kind: _kind, apiVersion: _apiVersion, ...next } = body as KubeObject & { kind?: string; apiVersion?: string };
+    const next = withoutTypeMeta(body);
     const meta = { ...(next.metadata ?? {}) };
     const old = current.object.metadata;
     meta.name = old.name;
@@ -263,8 +269,8 @@ export class Registry {
       if (current.object.status === undefined) delete next.status;
       else next.status = current.object.status;
     }
-    type.normalize?.(next as KubeObject);
-    return next as KubeObject;
+    type.normalize?.(next);
+    return next;
   }
 
   private finalizerRules(current: KubeObject, next: KubeObject): FieldError[] {
