@@ -61,6 +61,9 @@ describe('the job status API', () => {
     it('answers the seed-002 job_status view', async () => {
       const answer = await api.request<JobRecord>('GET', `/job_status?job_id=${queued[0].id}`);
       expect(answer).toMatchObject({ status: 200, body: { id: queued[0].id, status: 'queued' } });
+      const upperCase = queued[0].id.toUpperCase();
+      expect(await api.request<JobRecord>('GET', `/job_status?job_id=${upperCase}`)).toMatchObject({ status: 200, body: { id: queued[0].id } });
+      expect(await api.request<JobRecord>('GET', `/jobs/${upperCase}`)).toMatchObject({ status: 200, body: { id: queued[0].id } });
       expect((await api.request('GET', '/job_status')).status).toBe(400);
       expect((await api.request('GET', `/job_status?job_id=${randomUUID()}`)).status).toBe(404);
     });

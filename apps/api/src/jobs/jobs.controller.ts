@@ -1,6 +1,6 @@
 import type { JobRecord, WorkRequest } from '@app/contracts';
 import { WorkRequestDto } from '@app/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile, type ArgumentMetadata } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ValidatedQueryPipe } from '../validated-query.pipe.js';
@@ -9,8 +9,21 @@ import { ListJobsQuery } from './dto/list-jobs.query.js';
 import { JobsService } from './jobs.service.js';
 import { WorkRequestPipe } from './work-request.pipe.js';
 
-/** A job id in a path; ids are UUIDs, so anything else is a 400 rather than a 404. */
-export const JobId = () => Param('id', new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: 400 }));
+/** A job id: ids are UUIDs, so anything else is a 400 rather than a 404; records are kept under the lowercase form. */
+export class JobIdPipe extends ParseUUIDPipe {
+  constructor() {
+    super({ version: 'all', errorHttpStatusCode: 400 });
+  }
+
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    // Not `optional`: the parent refuses a missing id instead of passing it on.
+    const id = (await super.transform(value, metadata)) as string;
+    return id.toLowerCase();
+  }
+}
+
+/** The job id in a path. */
+const JobId = () => Param('id', JobIdPipe);
 
 @ApiTags('jobs')
 @ApiExtraModels(ErrorDto)
@@ -52,8 +65,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobPageDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Unknown status, bad limit or cursor.' })
   async list(@Query(ValidatedQueryPipe) query: ListJobsQuery): Promise<JobPageDto> {
-    const page = await this.jobs.list(query.status ?? 'all', query.limit, query.cursor);
-    return { jobs: page.records, nextCursor: page.nextCursor ?? null };
+    return this.jobs.list(query.status ?? 'all', query.limit, query.cursor);
   }
 
   @Get(':id')
@@ -61,7 +73,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobRecordDto })
   @ApiResponse({ status: 404, type: ErrorDto })
   get(@JobId() id: string): Promise<JobRecord> {
-    return this.jobs.get(id.toLowerCase());
+    return this.jobs.get(id);
   }
 
   @Delete(':id')
@@ -74,7 +86,7 @@ export class JobsController {
   @ApiResponse({ status: 404, type: ErrorDto })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'The job has already ended.' })
   cancel(@JobId() id: string): Promise<JobRecord> {
-    return this.jobs.cancel(id.toLowerCase());
+    return this.jobs.cancel(id);
   }
 
   @Get(':id/log')
@@ -83,7 +95,7 @@ export class JobsController {
   @ApiOkResponse({ description: 'The log as stored in the output bucket.', schema: { type: 'string', example: 'Started\nINPUT_BUCKET: test.inputs\n…\nSUCCESS\n' } })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'Unknown job, or no log stored yet.' })
   async log(@JobId() id: string): Promise<StreamableFile> {
-    const { stream, size } = await this.jobs.openLog(id.toLowerCase());
+    const { stream, size } = await this.jobs.openLog(id);
     return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', length: size });
   }
 }

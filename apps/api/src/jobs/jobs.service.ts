@@ -2,7 +2,7 @@ import { ApiConfig } from '@app/config';
 import { CANCEL_COMMAND, isTerminal, newJobRecord, sameWork, type JobRecord, type JobStatus, type WorkRequest } from '@app/contracts';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
-import { InvalidCursorError, JobLogs, JobRecordStore, type RecordPage } from '@app/storage';
+import { InvalidCursorError, JobLogs, JobRecordStore } from '@app/storage';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -64,9 +64,11 @@ export class JobsService {
   }
 
   /** Records newest first, of some statuses or all, one page at a time. */
-  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+  /** One page of records, as the api answers it. */
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
     try {
-      return await this.records.list(statuses, limit, cursor);
+      const page = await this.records.list(statuses, limit, cursor);
+      return { jobs: page.records, nextCursor: page.nextCursor ?? null };
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Invalid query: cursor is not one this api handed out' });

@@ -1,9 +1,10 @@
 import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRecord, type JobStatus } from '@app/contracts';
-import { Controller, Get, Inject, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ValidatedQueryPipe } from '../validated-query.pipe.js';
 import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
 import { PageQuery } from './dto/list-jobs.query.js';
+import { JobIdPipe } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 
 /** The job views of seed 002, kept for its clients: thin aliases of `/jobs`. */
@@ -17,8 +18,8 @@ export class SeedViewsController {
   @ApiOkResponse({ type: JobRecordDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: '`job_id` missing or not a UUID.' })
   @ApiResponse({ status: 404, type: ErrorDto })
-  jobStatus(@Query('job_id', new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: 400 })) id: string): Promise<JobRecord> {
-    return this.jobs.get(id.toLowerCase());
+  jobStatus(@Query('job_id', JobIdPipe) id: string): Promise<JobRecord> {
+    return this.jobs.get(id);
   }
 
   @Get('completed_jobs')
@@ -42,8 +43,7 @@ export class SeedViewsController {
     return this.page(['running'], query);
   }
 
-  private async page(statuses: readonly JobStatus[], query: PageQuery): Promise<JobPageDto> {
-    const page = await this.jobs.list(statuses, query.limit, query.cursor);
-    return { jobs: page.records, nextCursor: page.nextCursor ?? null };
+  private page(statuses: readonly JobStatus[], query: PageQuery): Promise<JobPageDto> {
+    return this.jobs.list(statuses, query.limit, query.cursor);
   }
 }
