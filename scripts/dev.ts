@@ -1,11 +1,11 @@
 // `npm run dev`: the whole system on one machine, on embedded defaults: the S3 test server, the Kubernetes
 // simulator, the api and a worker (as built for production), against the RabbitMQ at AMQP_URL.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startKubeSim } from '../test/kube-sim/index.js';
 import { AppProcess } from '../test/support/apps.js';
 import { startS3Server } from '../test/support/s3-server.js';
+import { createS3Secret, S3_SECRET } from '../test/support/system.js';
 
 const root = resolve(import.meta.dirname, '..');
 const local = resolve(root, '.local');
@@ -18,12 +18,12 @@ const settings = {
   s3SecretKey: process.env.S3_SECRET_KEY ?? 'minioadmin',
   kubePort: Number(process.env.KUBE_SIM_PORT ?? 6443),
 };
-const S3_SECRET = 'cloud-worker-s3';
 
 await mkdir(resolve(local, 's3'), { recursive: true });
 const s3 = await startS3Server({ port: settings.s3Port, host: '127.0.0.1', directory: resolve(local, 's3'), accessKey: settings.s3AccessKey, secretKey: settings.s3SecretKey });
 const sim = await startKubeSim({ port: settings.kubePort, kubeconfigPath: resolve(local, 'kubeconfig'), stateDir: resolve(local, 'kube-sim') });
-await ensureS3Secret();
+// A fresh simulator (its objects live in memory; .local/kube-sim holds only container logs): no Secret yet.
+await createS3Secret(sim, s3);
 
 const env = {
   LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
@@ -64,14 +64,6 @@ async function waitUntilReady(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not become ready within a minute`);
-}
-
-async function ensureS3Secret(): Promise<void> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(sim.kubeconfig);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const body = { metadata: { name: S3_SECRET }, stringData: { accessKey: settings.s3AccessKey, secretKey: settings.s3SecretKey } };
-  await core.createNamespacedSecret({ namespace: 'default', body }).catch(() => undefined);
 }
 
 let stopping = false;
