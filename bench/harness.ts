@@ -54,6 +54,20 @@ function appsOf(system: TestSystem): AppProcess[] {
   return [...system.workers, ...(system.api ? [system.api] : [])];
 }
 
+/** A Job of one container, run once, with `labels` on the Job and its pod. */
+export function oneShotJob(name: string, image: string, labels: Record<string, string>): V1Job {
+  return {
+    metadata: { name, labels },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { labels },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image }] },
+      },
+    },
+  };
+}
+
 /** A client of the S3 test server, as the apps are configured. */
 export function storageOptions(s3: S3Server): ObjectStorageOptions {
   return { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1' };

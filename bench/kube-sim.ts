@@ -13,7 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKubeSim } from '../test/kube-sim/index.js';
-import { BENCH_IMAGES } from './harness.js';
+import { BENCH_IMAGES, oneShotJob } from './harness.js';
 import { percentile, spread } from './stats.js';
 
 interface Round {
@@ -23,19 +23,6 @@ interface Round {
   p99: number;
   allCompleteMs: number;
   requestsByVerb: Record<string, number>;
-}
-
-function job(name: string, image: string): V1Job {
-  return {
-    metadata: { name, labels: { bench: 'kube-sim' } },
-    spec: {
-      backoffLimit: 0,
-      template: {
-        metadata: { labels: { bench: 'kube-sim' } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image }] },
-      },
-    },
-  };
 }
 
 /** A simulator, a client and one watch that resolves each Job's promise when it is Complete, as the worker follows Jobs. */
@@ -59,7 +46,7 @@ async function harness(image = 'kube-sim/sleep-exit') {
   const run = async (name: string) => {
     const start = performance.now();
     const complete = new Promise<number>((resolve) => waiting.set(name, () => resolve(performance.now() - start)));
-    await batch.createNamespacedJob({ namespace: 'default', body: job(name, image) });
+    await batch.createNamespacedJob({ namespace: 'default', body: oneShotJob(name, image, { bench: 'kube-sim' }) });
     return { complete };
   };
   const stop = async () => {

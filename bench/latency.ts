@@ -7,11 +7,11 @@
  *               of the reply
  */
 import { ObjectStorage } from '@app/storage';
-import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Channel, ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { eventually, NAMESPACE, type TestSystem } from '../test/support/system.js';
-import { JobProbe, startSystem, stopSystem, storageOptions, type BenchSettings } from './harness.js';
+import { JobProbe, oneShotJob, startSystem, stopSystem, storageOptions, type BenchSettings } from './harness.js';
 import { median } from './stats.js';
 
 export interface LatencyRound {
@@ -92,7 +92,7 @@ class RawClients {
   /** One Job create through client-node (ms); the Job (not the worker's kind) runs and leaves a pod to read. */
   async createJob(): Promise<number> {
     const started = performance.now();
-    await this.batch.createNamespacedJob({ namespace: NAMESPACE, body: floorJob(`floor-${this.created++}`) });
+    await this.batch.createNamespacedJob({ namespace: NAMESPACE, body: oneShotJob(`floor-${this.created++}`, 'bench/exit', { 'bench-floor': 'true' }) });
     return performance.now() - started;
   }
 
@@ -126,19 +126,6 @@ class RawClients {
     const body = JSON.stringify({ id: randomUUID(), status: 'succeeded', padding: 'x'.repeat(350) });
     return { etag: await this.storage.put('bench-floor', 'record.json', body, { contentType: 'application/json' }), body };
   }
-}
-
-function floorJob(name: string): V1Job {
-  return {
-    metadata: { name, labels: { 'bench-floor': 'true' } },
-    spec: {
-      backoffLimit: 0,
-      template: {
-        metadata: { labels: { 'bench-floor': 'true' } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'bench/exit' }] },
-      },
-    },
-  };
 }
 
 /** The floor of a dispatch: the medians of its two unavoidable steps, added. */
