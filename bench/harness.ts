@@ -75,7 +75,7 @@ export function storageOptions(s3: S3Server): ObjectStorageOptions {
 
 /** Stops the system; with profiling, the apps first end gracefully so that they write their profiles. */
 export async function stopSystem(system: TestSystem, settings: BenchSettings): Promise<void> {
-  await Promise.all(appsOf(system).map((app) => app.kill(settings.profileDir ? 'SIGTERM' : 'SIGKILL')));
+  if (settings.profileDir) await Promise.all(appsOf(system).map((app) => app.kill('SIGTERM')));
   await system.stop();
   startedSystems.delete(system);
 }
