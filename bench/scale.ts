@@ -6,9 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NAMESPACE, type TestSystem } from '../test/support/system.js';
+import { sample } from '../test/support/prometheus.js';
+import { eventually, NAMESPACE, type TestSystem } from '../test/support/system.js';
 import { startSystem, stopSystem, type BenchSettings } from './harness.js';
 import { median } from './stats.js';
+
+/** How long a level may take to be reached. */
+const WAIT_MS = 5 * 60_000;
+/** How often it is checked: no faster, as checking the Jobs in flight scrapes the measured worker's `/metrics`. */
+const POLL_MS = 250;
 
 export interface ScaleLevel {
   jobs: number;
@@ -37,11 +43,11 @@ export async function benchScale(settings: BenchSettings, levels: number[], wind
       for (; running < jobs; running++) {
         system.publishWork({ id: randomUUID(), image: 'bench/long', jobName: 'bench', inputBucket: 'bench-logs' });
       }
-      await waitFor(() => runningPods(system) >= jobs, `${jobs} running pods`);
+      await eventually(() => runningPods(system) >= jobs, WAIT_MS, `${jobs} running pods`, POLL_MS);
       // The first scrape after the ramp: the lag histogram covers exactly the ramp.
       const rampLagP99Ms = (await scrape(metricsUrl)).lagP99Ms;
       const rampSeconds = (Date.now() - rampStarted) / 1000;
-      await waitFor(async () => (await scrape(metricsUrl)).inFlight === jobs, `${jobs} Jobs in flight`);
+      await eventually(async () => (await scrape(metricsUrl)).inFlight === jobs, WAIT_MS, `${jobs} Jobs in flight`, POLL_MS);
       const requestsBefore = system.sim.requests.length;
       const level: ScaleLevel = { jobs, residentMb: [], lagP99Ms: [], rampSeconds, rampLagP99Ms, watches: 0, requestsWhileRunning: [], watchRestarts: {} };
       await scrape(metricsUrl);
@@ -69,23 +75,15 @@ function runningPods(system: TestSystem): number {
   return system.sim.list<{ status?: { phase?: string } }>('pods', NAMESPACE).filter((pod) => pod.status?.phase === 'Running').length;
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${what}`);
-    await sleep(250);
-  }
-}
-
 /** One scrape of the worker's metrics; prom-client restarts its event-loop lag histogram at each. */
 async function scrape(url: string): Promise<{ residentMb: number; lagP99Ms: number; inFlight: number; watchRestarts: Record<string, number> }> {
   const text = await (await fetch(url)).text();
   const watchRestarts: Record<string, number> = {};
   for (const [, reason, count] of text.matchAll(/^cloud_worker_watch_restarts_total\{reason="(\w+)"\} (\d+)/gm)) watchRestarts[reason] = Number(count);
   const value = (name: string) => {
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-    if (!line) throw new Error(`metric ${name} missing`);
-    return Number(line.slice(name.length + 1));
+    const found = sample(text, name);
+    if (found === undefined) throw new Error(`metric ${name} missing`);
+    return found;
   };
   return {
     residentMb: value('cloud_worker_process_resident_memory_bytes') / 2 ** 20,

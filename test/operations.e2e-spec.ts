@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/http.js';
+import { sample } from './support/prometheus.js';
 import { AMQP_URL, eventually, pythonTestImage, TestSystem } from './support/system.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
@@ -17,16 +18,6 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
-}
-
-/** A sample's value from Prometheus text, or undefined when it is not there. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  const line = text.split('\n').find((candidate) => {
-    if (!candidate.startsWith(`${name}{`) && !candidate.startsWith(`${name} `)) return false;
-    return wanted.every((label) => candidate.includes(label));
-  });
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('operating the system', () => {

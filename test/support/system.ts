@@ -195,11 +195,12 @@ export async function createS3Secret(sim: KubeSim, credentials: { accessKey: str
   });
 }
 
-/** Polls until the check returns a value (not undefined, null or false), or fails with the last state seen. */
+/** Polls (every `intervalMs`) until the check returns a value (not undefined, null or false), or fails with the last state seen. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   timeoutMs = 20_000,
   what = 'condition',
+  intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -211,7 +212,7 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`${what} not met within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
