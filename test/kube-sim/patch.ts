@@ -86,9 +86,12 @@ export function parseJsonPatch(patch: unknown): JsonPatchOperation[] {
   return patch as JsonPatchOperation[];
 }
 
-/** Applies every operation to a copy, so that a failure leaves the document untouched (the patch is atomic). */
-export function applyJsonPatch<T>(doc: T, patch: unknown): T {
-  let result: unknown = clone(doc);
+/**
+ * Applies every operation in order, to a copy so that a failure leaves the document untouched (the patch
+ * is atomic); a document the caller `owns` and drops on failure is edited in place instead.
+ */
+export function applyJsonPatch<T>(doc: T, patch: unknown, owns = false): T {
+  let result: unknown = owns ? doc : clone(doc);
   for (const operation of parseJsonPatch(patch)) {
     switch (operation.op) {
       case 'add':
@@ -236,9 +239,9 @@ export function strategicMerge(original: unknown, patch: unknown, spec?: Message
 
 export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
-/** Applies a patch body of one of the PATCH_TYPES to a document. */
+/** Applies a patch body of one of the PATCH_TYPES to a document that is the caller's to change or drop. */
 export function applyPatch(contentType: string, doc: unknown, patch: unknown, spec: MessageSpec): unknown {
-  if (contentType === 'application/json-patch+json') return applyJsonPatch(doc, patch);
+  if (contentType === 'application/json-patch+json') return applyJsonPatch(doc, patch, true);
   if (!isPlainObject(patch)) throw new PatchFormatError('json: cannot unmarshal array into Go value of type map[string]interface {}');
   return contentType === 'application/merge-patch+json' ? applyMergePatch(doc, patch) : strategicMerge(doc, patch, spec);
 }

@@ -4,7 +4,7 @@ import { ApiError, badRequest, unsupportedMediaType } from './errors.js';
 import { isPlainObject, type KubeObject } from './meta.js';
 import { decodeKubernetesProtobuf, ProtobufError } from './protobuf.js';
 import { typeOfKind, type ResourceType } from './resources/index.js';
-import { decodeProblems, pruneUnknownFields } from './validation.js';
+import { decodeProblems } from './validation.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const BODY_TYPES = ['application/json', 'application/yaml', PROTOBUF];
@@ -67,9 +67,9 @@ export function checkFields(
   validation: FieldValidation,
   strictError: (message: string) => ApiError = (message) => badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${message}`),
 ): string[] {
-  const { unknownFields, typeErrors } = decodeProblems(object, type.schema);
+  // Strict fails on any unknown field, so it has nothing to drop and `strictError` sees the object as sent.
+  const { unknownFields, typeErrors } = decodeProblems(object, type.schema, validation !== 'Strict');
   if (typeErrors.length) throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${typeErrors[0]}`);
-  pruneUnknownFields(object, type.schema);
   const unknown = unknownFields.map((field) => `unknown field "${field}"`);
   if (unknown.length && validation === 'Strict') throw strictError(`strict decoding error: ${unknown.join(', ')}`);
   return validation === 'Warn' ? unknown : [];

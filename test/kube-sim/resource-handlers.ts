@@ -179,8 +179,7 @@ export class ResourceHandlers {
     if (!isPlainObject(patched)) throw badRequest('the patch did not result in an object');
     const object = patched as KubeObject;
     // Strict decoding of a patched object fails as the API server words it: an invalid "patch" field.
-    const patchedJson = JSON.stringify(object);
-    const strictError = (message: string) => invalid({ resource: '', group: '', kind: '' }, '', [FieldError.invalid('patch', patchedJson, message)]);
+    const strictError = (message: string) => invalid({ resource: '', group: '', kind: '' }, '', [FieldError.invalid('patch', JSON.stringify(object), message)]);
     exchange.warnings.push(...checkFields(object, type, validation, strictError));
     this.respondObject(exchange, type, this.registry.update(type, namespace, name, object, exchange.info.subresource, isDryRun(exchange)));
   }

@@ -115,22 +115,22 @@ function scalarMatches(type: string, value: unknown): boolean {
   }
 }
 
-function checkValue(value: unknown, spec: FieldSpec, path: string, owner: string, problems: DecodeProblems): void {
+function checkValue(value: unknown, spec: FieldSpec, path: string, owner: string, problems: DecodeProblems, drop: boolean): void {
   if (value === null || value === undefined) return;
   if (spec.list) {
     if (!Array.isArray(value)) return void problems.typeErrors.push(`json: cannot unmarshal ${jsonTypeName(value)} into Go struct field ${owner}.${path} of type []`);
-    value.forEach((item, index) => checkValue(item, { ...spec, list: false }, `${path}[${index}]`, owner, problems));
+    value.forEach((item, index) => checkValue(item, { ...spec, list: false }, `${path}[${index}]`, owner, problems, drop));
     return;
   }
   if (spec.map) {
     if (!isPlainObject(value)) return void problems.typeErrors.push(`json: cannot unmarshal ${jsonTypeName(value)} into Go struct field ${owner}.${path} of type map[string]`);
-    for (const [key, item] of Object.entries(value)) checkValue(item, { ...spec, map: false }, `${path}[${key}]`, owner, problems);
+    for (const [key, item] of Object.entries(value)) checkValue(item, { ...spec, map: false }, `${path}[${key}]`, owner, problems, drop);
     return;
   }
   if (typeof spec.type === 'object') {
     if (spec.type.open) return;
     if (!isPlainObject(value)) return void problems.typeErrors.push(`json: cannot unmarshal ${jsonTypeName(value)} into Go struct field ${owner}.${path} of type v1.${spec.type.name}`);
-    collectProblems(value, spec.type, path, problems);
+    collectProblems(value, spec.type, path, problems, drop);
     return;
   }
   if (!scalarMatches(spec.type, value)) {
@@ -138,33 +138,25 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, owner: string
   }
 }
 
-function collectProblems(doc: Record<string, unknown>, spec: MessageSpec, path: string, problems: DecodeProblems): void {
+function collectProblems(doc: Record<string, unknown>, spec: MessageSpec, path: string, problems: DecodeProblems, drop: boolean): void {
   const fields = jsonFields(spec);
   for (const [key, value] of Object.entries(doc)) {
     const fieldPath = path ? `${path}.${key}` : key;
     const field = fields[key];
-    if (!field) problems.unknownFields.push(fieldPath);
-    else checkValue(value, field, fieldPath, spec.name, problems);
-  }
-}
-
-export function decodeProblems(doc: Record<string, unknown>, spec: MessageSpec): DecodeProblems {
-  const problems: DecodeProblems = { unknownFields: [], typeErrors: [] };
-  collectProblems(doc, spec, '', problems);
-  return problems;
-}
-
-/** Drops fields the schema does not know, as decoding into the API types does. */
-export function pruneUnknownFields(doc: Record<string, unknown>, spec: MessageSpec): void {
-  const fields = jsonFields(spec);
-  for (const [key, value] of Object.entries(doc)) {
-    const field = fields[key];
-    if (!field) {
-      delete doc[key];
-      continue;
+    if (field) checkValue(value, field, fieldPath, spec.name, problems, drop);
+    else {
+      problems.unknownFields.push(fieldPath);
+      if (drop) delete doc[key];
     }
-    if (typeof field.type !== 'object' || field.type.open || field.map) continue;
-    const items = field.list ? (Array.isArray(value) ? value : []) : [value];
-    for (const item of items) if (isPlainObject(item)) pruneUnknownFields(item, field.type);
   }
+}
+
+/**
+ * What strict decoding finds wrong with a document. With `dropUnknownFields` the same walk also removes
+ * the unknown fields, as decoding into the API types does (a document with type errors is left half-pruned).
+ */
+export function decodeProblems(doc: Record<string, unknown>, spec: MessageSpec, dropUnknownFields = false): DecodeProblems {
+  const problems: DecodeProblems = { unknownFields: [], typeErrors: [] };
+  collectProblems(doc, spec, '', problems, dropUnknownFields);
+  return problems;
 }
