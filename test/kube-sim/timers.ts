@@ -1,16 +1,24 @@
+/** The longest delay setTimeout honours; beyond it Node fires after 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Tracks every timer the simulator starts, so that `stop()` leaves none behind. */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
   private stopped = false;
 
-  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  /** Runs `fn` after `ms` (a longer wait than setTimeout allows goes in steps); returns a function that cancels it. */
   after(ms: number, fn: () => void): () => void {
     if (this.stopped) return () => {};
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
-      fn();
-    }, Math.max(0, ms));
-    this.pending.add(timer);
+    let timer: NodeJS.Timeout;
+    const wait = (remaining: number) => {
+      timer = setTimeout(() => {
+        this.pending.delete(timer);
+        if (remaining > MAX_TIMEOUT_MS) wait(remaining - MAX_TIMEOUT_MS);
+        else fn();
+      }, Math.min(Math.max(0, remaining), MAX_TIMEOUT_MS));
+      this.pending.add(timer);
+    };
+    wait(ms);
     return () => {
       clearTimeout(timer);
       this.pending.delete(timer);
