@@ -1,10 +1,14 @@
+import type { JobRecord } from '@app/contracts';
 import { COLLECTED_ANNOTATION, KubeApi, MANAGED_SELECTOR, PodInformer, REQUEST_ID_LABEL } from '@app/kube';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
+import type { V1Job } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOB_NAMESPACE } from '../kubernetes/kubernetes.module.js';
 import { JobRunner } from '../runner/job-runner.service.js';
+
+const RECORD_READS_AT_ONCE = 16;
 
 /**
  * At start, before taking new work: follow the pods of all Jobs, then find every Job of this system that has not
@@ -25,19 +29,28 @@ export class Reconciler {
   async run(): Promise<void> {
     await this.informer.start();
     const jobs = await this.retry(() => this.kube.listJobs(this.namespace, MANAGED_SELECTOR));
+    const uncollected = jobs.items.filter((job) => !job.metadata?.annotations?.[COLLECTED_ANNOTATION]);
     let adopted = 0;
-    for (const job of jobs.items) {
-      if (job.metadata?.annotations?.[COLLECTED_ANNOTATION]) continue;
-      const id = job.metadata?.labels?.[REQUEST_ID_LABEL];
-      const record = id ? await this.retry(() => this.records.get(id)) : undefined;
-      if (!record) {
-        this.logger.warn({ jobName: job.metadata?.name }, 'found a Job without a job record; leaving it alone');
-        continue;
-      }
-      this.runner.adoptOrphan(job, record);
-      adopted++;
+    // The records are read a batch at a time: a worker that held many Jobs should not start one S3 read after another.
+    for (let start = 0; start < uncollected.length; start += RECORD_READS_AT_ONCE) {
+      const batch = uncollected.slice(start, start + RECORD_READS_AT_ONCE);
+      const records = await Promise.all(batch.map((job) => this.recordOf(job)));
+      batch.forEach((job, i) => {
+        const record = records[i];
+        if (!record) {
+          this.logger.warn({ jobName: job.metadata?.name }, 'found a Job without a job record; leaving it alone');
+          return;
+        }
+        this.runner.adoptOrphan(job, record);
+        adopted++;
+      });
     }
     this.logger.info({ namespace: this.namespace, jobs: jobs.items.length, adopted }, 'reconciled Jobs found at start');
+  }
+
+  private recordOf(job: V1Job): Promise<JobRecord | undefined> {
+    const id = job.metadata?.labels?.[REQUEST_ID_LABEL];
+    return id ? this.retry(() => this.records.get(id)) : Promise.resolve(undefined);
   }
 
   private async retry<T>(attempt: () => Promise<T>): Promise<T> {
