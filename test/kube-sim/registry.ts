@@ -56,13 +56,20 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
-const COMMON_FIELD_SELECTORS: Record<string, (obj: KubeObject) => string | undefined> = {
+type FieldGetters = Record<string, (obj: KubeObject) => string | undefined>;
+
+const COMMON_FIELD_SELECTORS: FieldGetters = {
   'metadata.name': (obj) => obj.metadata.name,
   'metadata.namespace': (obj) => obj.metadata.namespace,
 };
 
-export function fieldSelectorsOf(type: ResourceType): Record<string, (obj: KubeObject) => string | undefined> {
-  return { ...COMMON_FIELD_SELECTORS, ...type.fieldSelectors };
+// Selectors are matched per object per list and per watcher per event: each type's table is merged once.
+const fieldGetters = new WeakMap<ResourceType, FieldGetters>();
+
+export function fieldSelectorsOf(type: ResourceType): FieldGetters {
+  let getters = fieldGetters.get(type);
+  if (!getters) fieldGetters.set(type, (getters = { ...COMMON_FIELD_SELECTORS, ...type.fieldSelectors }));
+  return getters;
 }
 
 export function matchesSelectors(type: ResourceType, object: KubeObject, labels?: LabelSelector, fields?: FieldRequirement[]): boolean {
