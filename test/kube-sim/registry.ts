@@ -27,6 +27,7 @@ import {
 import type { Propagation, ResourceType } from './resources/index.js';
 import { checkFieldSelector, matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from './selectors.js';
 import type { Entry, Store } from './store.js';
+import { validateObjectMeta } from './validation.js';
 
 export interface DeleteOptions {
   propagationPolicy?: Propagation;
@@ -169,7 +170,7 @@ export class Registry {
     type.normalize?.(object);
     // Without a name there is nothing to derive from it; validation reports the missing name.
     if (meta.name) type.prepareForCreate(object);
-    const errors = type.validate(object);
+    const errors = this.validate(type, object);
     if (errors.length) throw invalid(type, meta.name ?? '', errors);
     if (this.find(type, namespace, meta.name!)) throw alreadyExists(type, meta.name!);
     if (dryRun) return unstored(object);
@@ -191,7 +192,7 @@ export class Registry {
     }
     this.checkUid(type, current, meta.uid);
     const next = subresource === 'status' ? this.withStatusOf(current, body) : this.withSystemFieldsOf(type, current, body);
-    const errors = [...type.validate(next), ...(type.validateUpdate?.(next, current.object) ?? []), ...this.finalizerRules(current.object, next)];
+    const errors = [...this.validate(type, next), ...(type.validateUpdate?.(next, current.object) ?? []), ...this.finalizerRules(current.object, next)];
     if (errors.length) throw invalid(type, name, errors);
     if (dryRun) return unstored(next);
     return this.commit(type, current, next);
@@ -230,6 +231,10 @@ export class Registry {
     if (options.dryRun) return { entry: unstored(next), deleted: false };
     const entry = this.commit(type, current, next);
     return { entry, deleted: !this.find(type, namespace, name) };
+  }
+
+  private validate(type: ResourceType, object: KubeObject): FieldError[] {
+    return [...validateObjectMeta(object.metadata, type.nameRule, type.namespaced), ...(type.validate?.(object) ?? [])];
   }
 
   private checkUid(type: ResourceType, current: Entry, uid: string | undefined): void {

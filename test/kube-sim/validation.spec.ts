@@ -53,7 +53,7 @@ describe('Job validation', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 6, completions: 1, parallelism: 1, completionMode: 'NonIndexed', suspend: false, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u' } } });
     expect(job.metadata.labels).toEqual({ 'batch.kubernetes.io/controller-uid': 'u', 'batch.kubernetes.io/job-name': 'j', 'controller-uid': 'u', 'job-name': 'j' });
     expect(job.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log' });
-    expect(jobs.validate(job)).toEqual([]);
+    expect(jobs.validate!(job)).toEqual([]);
   });
 
   it('keeps a Job\'s own labels', () => {
@@ -67,7 +67,7 @@ describe('Job validation', () => {
     const job = valid();
     job.spec.template.spec.restartPolicy = 'Always';
     job.spec.template.spec.containers = [{ name: 'c' }];
-    expect(jobs.validate(job).map(String)).toEqual([
+    expect(jobs.validate!(job).map(String)).toEqual([
       'spec.template.spec.containers[0].image: Required value',
       'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
     ]);

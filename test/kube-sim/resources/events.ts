@@ -1,7 +1,6 @@
 /** core/v1 Events, as controllers and the kubelet record them. */
 import { FieldError } from '../errors.js';
 import { Event } from '../schema.js';
-import { validateObjectMeta } from '../validation.js';
 import type { ResourceType } from './types.js';
 
 export const events: ResourceType = {
@@ -38,11 +37,9 @@ export const events: ResourceType = {
   },
   prepareForCreate() {},
   validate(event) {
-    const errors = validateObjectMeta(event.metadata, 'subdomain', true);
     const involvedNamespace = event.involvedObject?.namespace;
-    if (involvedNamespace && involvedNamespace !== event.metadata.namespace) {
-      errors.push(FieldError.invalid('involvedObject.namespace', involvedNamespace, 'does not match event.namespace'));
-    }
-    return errors;
+    return involvedNamespace && involvedNamespace !== event.metadata.namespace
+      ? [FieldError.invalid('involvedObject.namespace', involvedNamespace, 'does not match event.namespace')]
+      : [];
   },
 };

@@ -3,7 +3,7 @@ import { FieldError } from '../errors.js';
 import { jsonEqual, type KubeObject } from '../meta.js';
 import { Job } from '../schema.js';
 import { fromLabelSelectorObject, matchesLabels } from '../selectors.js';
-import { nonNegative, validateLabels, validateObjectMeta } from '../validation.js';
+import { nonNegative, validateLabels } from '../validation.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
 import type { ResourceType } from './types.js';
 
@@ -45,7 +45,7 @@ function generateSelector(job: KubeObject): void {
 
 function validateJob(job: KubeObject): FieldError[] {
   const spec = job.spec ?? {};
-  const errors = validateObjectMeta(job.metadata, 'subdomain', true);
+  const errors: FieldError[] = [];
   for (const field of ['parallelism', 'completions', 'backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished']) {
     errors.push(...nonNegative(spec[field], `spec.${field}`));
   }

@@ -1,6 +1,5 @@
 /** core/v1 Namespaces: cluster-scoped, `Terminating` while the namespace controller empties them. */
 import { Namespace } from '../schema.js';
-import { validateObjectMeta } from '../validation.js';
 import type { ResourceType } from './types.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -31,9 +30,6 @@ export const namespaces: ResourceType = {
   prepareForCreate(ns) {
     ns.spec = { finalizers: [NAMESPACE_FINALIZER] };
     ns.status = { phase: 'Active' };
-  },
-  validate(ns) {
-    return validateObjectMeta(ns.metadata, 'label', false);
   },
   holdsDeletion: (ns) => (ns.spec?.finalizers ?? []).length > 0,
   onDeletionStarted(ns) {

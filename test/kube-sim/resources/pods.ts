@@ -2,7 +2,6 @@
 import { FieldError } from '../errors.js';
 import { jsonEqual, type KubeObject } from '../meta.js';
 import { Pod } from '../schema.js';
-import { validateObjectMeta } from '../validation.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
 import type { ResourceType } from './types.js';
 
@@ -65,7 +64,7 @@ export const pods: ResourceType = {
     pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
   },
   validate(pod) {
-    return [...validateObjectMeta(pod.metadata, 'subdomain', true), ...validatePodSpec(pod.spec, 'spec', ['Always', 'OnFailure', 'Never'])];
+    return validatePodSpec(pod.spec, 'spec', ['Always', 'OnFailure', 'Never']);
   },
   validateUpdate(pod, old) {
     return jsonEqual(mutableView(pod.spec), mutableView(old.spec)) ? [] : [FieldError.forbidden('spec', POD_UPDATE_RULE)];

@@ -2,7 +2,7 @@
 import { FieldError } from '../errors.js';
 import { jsonEqual } from '../meta.js';
 import { Secret } from '../schema.js';
-import { validateConfigKey, validateObjectMeta } from '../validation.js';
+import { validateConfigKey } from '../validation.js';
 import type { ResourceType } from './types.js';
 
 const MAX_SECRET_BYTES = 1024 * 1024;
@@ -37,7 +37,7 @@ export const secrets: ResourceType = {
   },
   prepareForCreate() {},
   validate(secret) {
-    const errors = validateObjectMeta(secret.metadata, 'subdomain', true);
+    const errors: FieldError[] = [];
     let size = 0;
     for (const [key, value] of Object.entries<string>(secret.data ?? {})) {
       errors.push(...validateConfigKey(key, `data[${key}]`));

@@ -23,6 +23,7 @@ export interface ResourceType extends ResourceNames {
   verbs: Verb[];
   subresources: Record<string, Subresource>;
   schema: MessageSpec;
+  /** How metadata.name is checked; the Registry checks ObjectMeta before `validate`. */
   nameRule: NameRule;
   /** Status belongs to the status subresource: main-resource writes keep it, status writes change only it. */
   hasStatusSubresource: boolean;
@@ -38,7 +39,8 @@ export interface ResourceType extends ResourceNames {
   prepareForCreate(obj: KubeObject): void;
   /** Normalisation on every write from a client (create and update). */
   normalize?(obj: KubeObject): void;
-  validate(obj: KubeObject): FieldError[];
+  /** Rules of this type beyond ObjectMeta. */
+  validate?(obj: KubeObject): FieldError[];
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Seconds a DELETE gives the object to wind down (a running pod); 0 removes it as soon as finalizers allow. */
   gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
