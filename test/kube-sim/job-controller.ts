@@ -4,7 +4,7 @@
  */
 import type { ControllerGate } from './controller-gate.js';
 import type { EventRecorder } from './event-recorder.js';
-import { clone, controllerOf, hasFinalizer, isDeleting, withoutFinalizer, type KubeObject } from './meta.js';
+import { clone, controllerOf, hasFinalizer, isDeleting, ownerReferenceTo, withoutFinalizer, type KubeObject } from './meta.js';
 import type { Registry } from './registry.js';
 import { resourceType } from './resources/index.js';
 import { countsAsFailed, planJobSync, TRACKING_FINALIZER } from './job-status.js';
@@ -116,7 +116,7 @@ export class JobController {
       metadata: {
         ...template.metadata,
         generateName: `${job.metadata.name}-`,
-        ownerReferences: [{ apiVersion: jobs.apiVersion, kind: jobs.kind, name: job.metadata.name!, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [ownerReferenceTo(job, jobs.apiVersion, jobs.kind)],
         finalizers: [TRACKING_FINALIZER],
       },
       spec: template.spec,
