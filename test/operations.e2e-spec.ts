@@ -147,6 +147,7 @@ describe('RabbitMQ going away from the api', () => {
       return answer.status === 202 && answer;
     }, 20_000, 'the api to accept again');
     expect(accepted.body.status).toBe('queued');
+    expect(sample(await metrics(system.apiUrl), 'cloud_worker_amqp_reconnects_total', { connection: 'publisher' })).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { AmqpPublisher } from '@app/messaging';
+import { AmqpPublisher, countReconnects } from '@app/messaging';
 
 @Injectable()
 export class ApiMetrics {
   readonly submissions: Counter<'outcome'>;
-  readonly amqpReconnects: Counter;
 
   constructor(@Inject(Registry) registry: Registry, @Inject(AmqpPublisher) publisher: AmqpPublisher) {
     this.submissions = new Counter({
@@ -14,7 +13,6 @@ export class ApiMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     });
-    this.amqpReconnects = new Counter({ name: 'cloud_worker_amqp_reconnects_total', help: 'Reconnections to RabbitMQ.', registers: [registry] });
-    publisher.onReconnect(() => this.amqpReconnects.inc());
+    countReconnects(registry, publisher);
   }
 }

@@ -1,4 +1,4 @@
-import { AmqpPublisher } from '@app/messaging';
+import { AmqpPublisher, countReconnects } from '@app/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -14,7 +14,6 @@ export class WorkerMetrics {
   readonly jobsInFlight: Gauge;
   readonly watchRestarts: Counter<'reason'>;
   readonly kubeRequests: Counter<'verb' | 'resource' | 'code'>;
-  readonly amqpReconnects: Counter<'connection'>;
 
   constructor(@Inject(Registry) registry: Registry, @Inject(AmqpPublisher) publisher: AmqpPublisher) {
     const registers = [registry];
@@ -46,7 +45,6 @@ export class WorkerMetrics {
       labelNames: ['verb', 'resource', 'code'],
       registers,
     });
-    this.amqpReconnects = new Counter({ name: 'cloud_worker_amqp_reconnects_total', help: 'Reconnections to RabbitMQ, by connection.', labelNames: ['connection'], registers });
-    publisher.onReconnect(() => this.amqpReconnects.inc({ connection: 'publisher' }));
+    countReconnects(registry, publisher);
   }
 }

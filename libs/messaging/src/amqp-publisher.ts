@@ -1,6 +1,6 @@
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
-import { assertTopology, type AmqpNames } from './topology.js';
+import { assertTopology, CONNECTION_OPTIONS, type AmqpNames } from './topology.js';
 
 export class PublishUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -28,7 +28,7 @@ export class AmqpPublisher {
   private readonly reconnectListeners = new Set<() => void>();
 
   constructor(options: AmqpPublisherOptions) {
-    this.connection = amqp.connect([options.url], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
+    this.connection = amqp.connect([options.url], CONNECTION_OPTIONS);
     this.connection.on('connect', () => {
       if (this.connects++ > 0) for (const listener of this.reconnectListeners) listener();
     });

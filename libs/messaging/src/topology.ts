@@ -23,6 +23,9 @@ export function amqpNames(config: CommonConfig): AmqpNames {
  * `queue_declare(durable=True)` fail with 406 PRECONDITION_FAILED, so dead-lettering is done by the worker. */
 export const WORK_QUEUE_OPTIONS = { durable: true } as const;
 
+/** Every connection of both apps: a dead broker is noticed within seconds, and reconnecting starts at once. */
+export const CONNECTION_OPTIONS = { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 } as const;
+
 /**
  * Declares everything either app publishes to or consumes from. Declarations are idempotent, so both apps make
  * them at every (re)connect and neither depends on the other having started first.

@@ -1,6 +1,6 @@
 import { ApiConfig } from '@app/config';
 import { WORK_REQUEST_PATTERN, type IdentifiedRequest } from '@app/contracts';
-import { WORK_QUEUE_OPTIONS } from '@app/messaging';
+import { CONNECTION_OPTIONS, WORK_QUEUE_OPTIONS } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClientRMQ, RmqRecordBuilder } from '@nestjs/microservices';
@@ -21,7 +21,7 @@ export class WorkQueue implements OnModuleInit, OnApplicationShutdown {
       queue: config.WORK_QUEUE,
       queueOptions: WORK_QUEUE_OPTIONS,
       persistent: true,
-      socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+      socketOptions: CONNECTION_OPTIONS,
     });
   }
 

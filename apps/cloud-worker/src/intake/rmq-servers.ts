@@ -1,5 +1,5 @@
 import { WorkerConfig } from '@app/config';
-import { WORK_QUEUE_OPTIONS } from '@app/messaging';
+import { CONNECTION_OPTIONS, WORK_QUEUE_OPTIONS } from '@app/messaging';
 import { ServerRMQ } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { WorkMessageDeserializer } from './work-message.deserializer.js';
@@ -24,7 +24,7 @@ export function workServer(config: WorkerConfig): ServerRMQ {
     noAck: false,
     prefetchCount: config.CONCURRENCY,
     deserializer: new WorkMessageDeserializer(),
-    socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+    socketOptions: CONNECTION_OPTIONS,
   });
 }
 
@@ -37,6 +37,6 @@ export function controlServer(config: WorkerConfig): ServerRMQ {
     exchange: config.CONTROL_EXCHANGE,
     exchangeType: 'fanout',
     noAck: true,
-    socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+    socketOptions: CONNECTION_OPTIONS,
   });
 }
