@@ -43,8 +43,9 @@ export interface JobSyncPlan {
 
 type Condition = Record<string, string | null>;
 
-function hasCondition(job: KubeObject, type: string): boolean {
-  return (job.status?.conditions ?? []).some((c: Condition) => c.type === type && c.status === 'True');
+/** Whether the Job (if there is one) has a condition of this type with status True. */
+export function hasCondition(job: KubeObject | undefined, type: string): boolean {
+  return (job?.status?.conditions ?? []).some((c: Condition) => c.type === type && c.status === 'True');
 }
 
 export function isJobFinished(job: KubeObject): boolean {

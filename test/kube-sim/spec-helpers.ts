@@ -2,6 +2,7 @@
 import type { KubeSim } from './index.js';
 
 export { eventually } from '../support/system.js';
+export { hasCondition } from './job-status.js';
 
 export interface Reply {
   status: number;
@@ -109,8 +110,4 @@ export function jobManifest(name: string, image = 'kube-sim/sleep-exit', extra: 
       },
     },
   };
-}
-
-export function hasCondition(job: any, type: string): boolean {
-  return (job?.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
 }

@@ -1,4 +1,5 @@
 /** Server-side printing: `meta.k8s.io/v1` Tables with the columns kubectl shows for each resource. Pure. */
+import { hasCondition } from './job-status.js';
 import type { KubeObject } from './meta.js';
 import { parseTimestamp } from './meta.js';
 import type { ResourceType } from './resources/index.js';
@@ -85,10 +86,6 @@ function formatSelector(selector: any): string {
     );
   }
   return parts.join(',') || NONE;
-}
-
-function hasCondition(job: KubeObject, type: string): boolean {
-  return (job.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
 }
 
 function jobStatus(job: KubeObject): string {
