@@ -1,3 +1,4 @@
+import { fieldProblems } from '@app/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
@@ -25,13 +26,8 @@ export function loadConfig<T extends object>(configClass: new () => T, env: Node
   return config;
 }
 
-/** A value of the wrong type breaks every other rule too; only the type rule is reported then. */
-const TYPE_RULES = ['isInt', 'isArray', 'isObject', 'isString', 'isStringRecord'];
-
 function describe(error: ValidationError, given: Record<string, unknown>): string {
-  const constraints = Object.entries(error.constraints ?? {});
-  const typeRule = constraints.find(([rule]) => TYPE_RULES.includes(rule));
-  const rules = [...new Set((typeRule ? [typeRule] : constraints).map(([, message]) => message))].join(', ');
+  const rules = [...new Set(fieldProblems([error]).map((problem) => problem.message))].join(', ');
   const value = given[error.property];
   return value === undefined ? rules : `${rules} (got ${JSON.stringify(value)})`;
 }

@@ -84,7 +84,7 @@ export function fieldProblems(errors: ValidationError[]): FieldProblem[] {
 }
 
 /** A missing or mistyped value breaks every other rule too; report only that. */
-const ROOT_CAUSE_RULES = ['isDefined', 'isString', 'isInt'];
+const ROOT_CAUSE_RULES = ['isDefined', 'isString', 'isInt', 'isArray', 'isObject', 'isStringRecord'];
 
 function rootCauses(constraints: [string, string][]): [string, string][] {
   const root = constraints.find(([rule]) => ROOT_CAUSE_RULES.includes(rule));
