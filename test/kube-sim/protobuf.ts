@@ -58,25 +58,11 @@ function readQuantity(reader: ProtoReader): string {
   return value;
 }
 
-function readIntOrString(reader: ProtoReader): number | string {
-  const { end } = subReader(reader);
-  let isString = false;
-  let intVal = 0;
-  let strVal = '';
-  readFields(reader, end, (no, wire) => {
-    if (no === 1) isString = toNumber(reader.int64()) === 1;
-    else if (no === 2) intVal = reader.int32();
-    else if (no === 3) strVal = reader.string();
-    else reader.skipType(wire);
-  });
-  return isString ? strVal : intVal;
-}
-
 const SKIPPED = Symbol('skipped');
 
 function readValue(reader: ProtoReader, spec: FieldSpec, wireType: number): unknown {
   const type = spec.type;
-  if (typeof type === 'object') return type.open ? (reader.skipType(wireType), SKIPPED) : readMessage(reader, type);
+  if (typeof type === 'object') return readMessage(reader, type);
   switch (type) {
     case 'string':
       return reader.string();
@@ -92,8 +78,6 @@ function readValue(reader: ProtoReader, spec: FieldSpec, wireType: number): unkn
       return readTime(reader) ?? SKIPPED;
     case 'quantity':
       return readQuantity(reader);
-    case 'intOrString':
-      return readIntOrString(reader);
     case 'any':
       reader.skipType(wireType);
       return SKIPPED;

@@ -1,11 +1,12 @@
 /**
- * The shapes of the API types the simulator serves, in one table per type. One description serves four
+ * The shapes of the API types the simulator serves, in one table per type. One description serves three
  * readers: strict field validation (`fieldValidation=Strict`), protobuf decoding (field numbers as in
- * k8s.io/api's generated.proto), strategic merge patch (merge keys) and the OpenAPI document.
- * Types the project never looks into are `open`: any content is accepted and kept.
+ * k8s.io/api's generated.proto) and strategic merge patch (merge keys).
+ * Fields the project never looks into are `any`: JSON content there is accepted and kept unchecked,
+ * protobuf decoding skips it.
  */
 
-export type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'bytes' | 'time' | 'quantity' | 'intOrString' | 'any';
+export type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'bytes' | 'time' | 'quantity' | 'any';
 
 export interface FieldSpec {
   /** Field number in the protobuf encoding; absent when the field cannot arrive as protobuf. */
@@ -28,8 +29,6 @@ export interface MessageSpec {
   /** The Go type name, as strict-decoding errors print it. */
   name: string;
   fields: Record<string, FieldSpec>;
-  /** Any field is accepted and nothing is checked below this type. */
-  open?: boolean;
 }
 
 type Options = Omit<FieldSpec, 'proto' | 'type'>;
@@ -294,9 +293,9 @@ export const Event = message('Event', {
   reportingInstance: str(),
 });
 
-/** The sub-schema of a field, or undefined when the field is a scalar, unknown or open. */
+/** The sub-schema of a field, or undefined when the field is a scalar or unknown. */
 export function messageOf(spec: FieldSpec | undefined): MessageSpec | undefined {
-  return spec && typeof spec.type === 'object' && !spec.type.open ? spec.type : undefined;
+  return spec && typeof spec.type === 'object' ? spec.type : undefined;
 }
 
 const flattened = new WeakMap<MessageSpec, Record<string, FieldSpec>>();

@@ -24,7 +24,7 @@ describe('strict decoding', () => {
     expect(decodeProblems(doc, Job)).toEqual({ unknownFields: ['spec.foo', 'spec.template.spec.containers[0].bar'], typeErrors: [] });
   });
 
-  it('accepts anything inside open types and inline fields', () => {
+  it('accepts anything inside fields typed any, and inline fields', () => {
     const doc = { spec: { template: { spec: { affinity: { whatever: 1 }, containers: [{ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }] } } } };
     expect(decodeProblems(doc, Job)).toEqual({ unknownFields: [], typeErrors: [] });
   });

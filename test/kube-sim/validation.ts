@@ -108,7 +108,6 @@ function scalarMatches(type: string, value: unknown): boolean {
     case 'bool':
       return typeof value === 'boolean';
     case 'quantity':
-    case 'intOrString':
       return typeof value === 'string' || typeof value === 'number';
     default:
       return true;
@@ -128,7 +127,6 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, owner: string
     return;
   }
   if (typeof spec.type === 'object') {
-    if (spec.type.open) return;
     if (!isPlainObject(value)) return void problems.typeErrors.push(`json: cannot unmarshal ${jsonTypeName(value)} into Go struct field ${owner}.${path} of type v1.${spec.type.name}`);
     collectProblems(value, spec.type, path, problems, drop);
     return;
