@@ -72,10 +72,6 @@ export class Store {
     });
   }
 
-  namespacesOf(resource: string): string[] {
-    return [...(this.objects.get(resource)?.keys() ?? [])];
-  }
-
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

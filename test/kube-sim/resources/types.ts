@@ -51,7 +51,3 @@ export interface ResourceType extends ResourceNames {
   /** A Warning header for a DELETE without a propagation policy. */
   defaultDeletionWarning?: string;
 }
-
-export function apiVersionOf(group: string, version: string): string {
-  return group ? `${group}/${version}` : version;
-}
