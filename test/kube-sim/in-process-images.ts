@@ -7,7 +7,8 @@
 import type { ContainerProcess, ContainerExit, OutputSink } from './container-runtime.js';
 import type { Timers } from './timers.js';
 
-type Builtin = (env: Record<string, string>, output: OutputSink, timers: Timers, exit: (exitCode: number) => void) => void;
+/** Starts a built-in; returns what cancels its pending work when it is killed, if it has any. */
+type Builtin = (env: Record<string, string>, output: OutputSink, timers: Timers, exit: (exitCode: number) => void) => (() => void) | void;
 
 const BUILTINS: Record<string, Builtin> = {
   'sleep-exit': (env, output, timers, exit) => {
@@ -15,7 +16,7 @@ const BUILTINS: Record<string, Builtin> = {
     const exitCode = Number(env.EXIT_CODE ?? 0) || 0;
     output('stdout', `Started ${env.HOSTNAME ?? ''}\n`);
     output('stdout', `Sleeping ${sleepMs} ms\n`);
-    timers.after(sleepMs, () => {
+    return timers.after(sleepMs, () => {
       output(exitCode ? 'stderr' : 'stdout', `Exiting with code ${exitCode}\n`);
       exit(exitCode);
     });
@@ -34,15 +35,17 @@ const SIGNAL_EXIT: Record<string, number> = { SIGTERM: 143, SIGKILL: 137 };
 export function startBuiltin(name: string, env: Record<string, string>, output: OutputSink, timers: Timers): ContainerProcess {
   let finish!: (exit: ContainerExit) => void;
   let done = false;
+  let cancel: (() => void) | void;
   const exited = new Promise<ContainerExit>((resolve) => (finish = resolve));
   const exit = (exitCode: number, signal?: string) => {
     if (done) return;
     done = true;
+    cancel?.();
     finish({ exitCode, signal });
   };
   // Deferred so that the caller sees the container running before its first line or exit.
   setImmediate(() => {
-    if (!done) BUILTINS[name](env, output, timers, (code) => exit(code));
+    if (!done) cancel = BUILTINS[name](env, output, timers, (code) => exit(code));
   });
   return { exited, signal: (signal) => exit(SIGNAL_EXIT[signal], signal) };
 }
