@@ -36,13 +36,17 @@ export function fieldRefValue(pod: KubeObject, fieldPath: string): string {
   return value() ?? '';
 }
 
+/** The secret a reference names, or undefined when it is missing and optional. */
+function referencedSecret(namespace: string, ref: { name?: string; optional?: boolean }, lookup: SecretLookup): KubeObject | undefined {
+  const secret = lookup(namespace, ref.name ?? '');
+  if (!secret && !ref.optional) throw new ContainerConfigError(`secret "${ref.name}" not found`);
+  return secret;
+}
+
 function secretValue(pod: KubeObject, ref: { name?: string; key: string; optional?: boolean }, lookup: SecretLookup): string | undefined {
   const namespace = pod.metadata.namespace!;
-  const secret = lookup(namespace, ref.name ?? '');
-  if (!secret) {
-    if (ref.optional) return undefined;
-    throw new ContainerConfigError(`secret "${ref.name}" not found`);
-  }
+  const secret = referencedSecret(namespace, ref, lookup);
+  if (!secret) return undefined;
   const encoded = secret.data?.[ref.key];
   if (encoded === undefined) {
     if (ref.optional) return undefined;
@@ -59,12 +63,8 @@ export function containerEnv(pod: KubeObject, container: any, lookup: SecretLook
       if (!source.configMapRef.optional) throw new ContainerConfigError(`configmap "${source.configMapRef.name}" not found`);
       continue;
     }
-    const ref = source.secretRef ?? {};
-    const secret = lookup(pod.metadata.namespace!, ref.name);
-    if (!secret) {
-      if (ref.optional) continue;
-      throw new ContainerConfigError(`secret "${ref.name}" not found`);
-    }
+    const secret = referencedSecret(pod.metadata.namespace!, source.secretRef ?? {}, lookup);
+    if (!secret) continue;
     for (const [key, value] of Object.entries<string>(secret.data ?? {})) env[`${source.prefix ?? ''}${key}`] = Buffer.from(value, 'base64').toString('utf8');
   }
   for (const variable of container.env ?? []) {
