@@ -75,7 +75,7 @@ export class WatchHub {
       for (const change of changes) this.deliver(watcher, change);
     } else {
       for (const entry of this.store.list(spec.type.resource, spec.type.namespaced ? spec.namespace : undefined)) {
-        if (this.matches(spec, entry.object)) this.send(watcher, 'ADDED', entry);
+        if (this.matches(spec, entry.object)) this.send(watcher, 'ADDED', entry, {});
       }
       if (spec.sendInitialEvents && spec.allowBookmarks) this.bookmark(watcher, { 'k8s.io/initial-events-end': 'true' });
     }
@@ -149,13 +149,13 @@ export class WatchHub {
     else if (event.type === 'DELETED') type = before ? 'DELETED' : undefined;
     else if (now) type = before ? 'MODIFIED' : 'ADDED';
     else if (before) type = 'DELETED';
-    if (!type) return;
-    if (watcher.spec.format) this.write(watcher, watcher.spec.format(type, event.entry.object));
-    else this.write(watcher, (event.lines[type] ??= eventLine(type, withTypeMeta(watcher.spec.type, event.entry.json))));
+    if (type) this.send(watcher, type, event.entry, event.lines);
   }
 
-  private send(watcher: Watcher, type: EventType, entry: Entry): void {
-    this.write(watcher, watcher.spec.format ? watcher.spec.format(type, entry.object) : eventLine(type, withTypeMeta(watcher.spec.type, entry.json)));
+  /** `lines` keeps the JSON line for the other watchers of the same store event. */
+  private send(watcher: Watcher, type: EventType, entry: Entry, lines: StoreEvent['lines']): void {
+    const { format } = watcher.spec;
+    this.write(watcher, format ? format(type, entry.object) : (lines[type] ??= eventLine(type, withTypeMeta(watcher.spec.type, entry.json))));
   }
 
   /** Events written in one tick leave in one chunk: a burst of changes costs one write, not one per event. */
