@@ -1,14 +1,8 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, Min } from 'class-validator';
 import { CommonConfig } from './common.config.js';
 import { ToInteger } from './parsers.js';
 
 export class ApiConfig extends CommonConfig {
-  @ToInteger()
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(0, { message: 'PORT must be 0 to 65535' })
-  @Max(65535, { message: 'PORT must be 0 to 65535' })
-  PORT = 3000;
-
   /** Largest accepted request body; work requests are small, so anything bigger is refused early. */
   @ToInteger()
   @IsInt({ message: 'MAX_REQUEST_BYTES must be an integer' })

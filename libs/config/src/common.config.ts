@@ -15,6 +15,13 @@ const RABBITMQ_NAME_RULE = 'must be 1 to 255 letters, digits or _ . : -';
 
 /** Settings both apps read. Property names are the environment variables. */
 export class CommonConfig {
+  /** The HTTP port (api: the API; worker: health and metrics). */
+  @ToInteger()
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0, { message: 'PORT must be 0 to 65535' })
+  @Max(65535, { message: 'PORT must be 0 to 65535' })
+  PORT = 3000;
+
   @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false, require_protocol: true }, { message: 'AMQP_URL must be an amqp:// or amqps:// URL' })
   AMQP_URL = 'amqp://guest:guest@localhost:5672';
 

@@ -25,11 +25,7 @@ function IsStringRecord(options: ValidationOptions): PropertyDecorator {
 }
 
 export class WorkerConfig extends CommonConfig {
-  @ToInteger()
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(0, { message: 'PORT must be 0 to 65535' })
-  @Max(65535, { message: 'PORT must be 0 to 65535' })
-  PORT = 3001;
+  override PORT = 3001;
 
   /** Names this worker in logs and in the Jobs it collects; the pod name in a cluster. */
   @Matches(/^[\w.-]{1,253}$/, { message: 'WORKER_ID must be 1 to 253 letters, digits or _ . -' })

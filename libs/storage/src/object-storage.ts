@@ -29,6 +29,13 @@ export class PreconditionFailedError extends Error {
   }
 }
 
+/** Host, port and scheme of an S3 endpoint URL, the port defaulting to the scheme's. */
+export function s3Address(endpoint: string): { host: string; port: number; useSSL: boolean } {
+  const url = new URL(endpoint);
+  const useSSL = url.protocol === 'https:';
+  return { host: url.hostname, port: url.port ? Number(url.port) : useSSL ? 443 : 80, useSSL };
+}
+
 /** The S3 store (MinIO in a cluster) as the rest of the system uses it; every S3 request goes through here. */
 export class ObjectStorage {
   private readonly client: Client;
@@ -36,11 +43,10 @@ export class ObjectStorage {
   private readonly region: string;
 
   constructor(options: ObjectStorageOptions) {
-    const url = new URL(options.endpoint);
-    const useSSL = url.protocol === 'https:';
+    const { host, port, useSSL } = s3Address(options.endpoint);
     this.client = new Client({
-      endPoint: url.hostname,
-      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      endPoint: host,
+      port,
       useSSL,
       accessKey: options.accessKey,
       secretKey: options.secretKey,

@@ -1,5 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
+import { s3Address } from '@app/storage';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WorkerMetrics } from '../worker.metrics.js';
@@ -60,8 +61,7 @@ export class KubernetesModule implements OnApplicationShutdown {
 }
 
 function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
-  const endpoint = new URL(config.S3_ENDPOINT);
-  const defaultPort = endpoint.protocol === 'https:' ? 443 : 80;
+  const s3 = s3Address(config.S3_ENDPOINT);
   const requests = compact({ cpu: config.JOB_CPU_REQUEST, memory: config.JOB_MEMORY_REQUEST });
   const limits = compact({ cpu: config.JOB_CPU_LIMIT, memory: config.JOB_MEMORY_LIMIT });
   return {
@@ -76,8 +76,8 @@ function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
     nodeSelector: config.JOB_NODE_SELECTOR,
     tolerations: config.JOB_TOLERATIONS,
     s3: {
-      host: config.JOB_S3_HOST ?? endpoint.hostname,
-      port: config.JOB_S3_PORT ?? (endpoint.port ? Number(endpoint.port) : defaultPort),
+      host: config.JOB_S3_HOST ?? s3.host,
+      port: config.JOB_S3_PORT ?? s3.port,
       secretName: config.JOB_S3_SECRET_NAME,
     },
   };
