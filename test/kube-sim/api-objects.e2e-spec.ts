@@ -163,6 +163,21 @@ describe('API objects over HTTP', () => {
       expect((await call(sim, 'GET', `${SECRETS}?limit=1&continue=garbage`)).status).toBe(400);
     });
 
+    it('pages across namespaces in etcd key order, where "pg-x/" sorts before "pg/"', async () => {
+      for (const namespace of ['pg', 'pg-x']) {
+        await call(sim, 'POST', '/api/v1/namespaces', { body: { metadata: { name: namespace } } });
+        await call(sim, 'POST', `/api/v1/namespaces/${namespace}/secrets`, { body: { metadata: { name: 's', labels: { across: 'yes' } } } });
+      }
+      const keys: string[] = [];
+      let token = '';
+      do {
+        const page = await call(sim, 'GET', `/api/v1/secrets?labelSelector=across&limit=1${token && `&continue=${token}`}`);
+        keys.push(...page.body.items.map((s: any) => `${s.metadata.namespace}/${s.metadata.name}`));
+        token = page.body.metadata.continue ?? '';
+      } while (token);
+      expect(keys).toEqual(['pg-x/s', 'pg/s']);
+    });
+
     it('filters with equality and set-based label selectors', async () => {
       const names = async (selector: string) => (await call(sim, 'GET', `${SECRETS}?labelSelector=${encodeURIComponent(selector)}`)).body.items.map((s: any) => s.metadata.name);
       expect(await names('paged=yes,tier=a')).toEqual(['page-1', 'page-3']);

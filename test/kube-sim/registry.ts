@@ -26,7 +26,7 @@ import {
 } from './meta.js';
 import type { Propagation, ResourceType } from './resources/index.js';
 import { checkFieldSelector, matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from './selectors.js';
-import type { Entry, Store } from './store.js';
+import { keyOf, type Entry, type Store } from './store.js';
 import { validateObjectMeta } from './validation.js';
 
 export interface DeleteOptions {
@@ -134,19 +134,24 @@ export class Registry {
     if (options.fieldSelector) checkFieldSelector(options.fieldSelector, Object.keys(fieldSelectorsOf(type)));
     const token = options.continueToken ? decodeContinue(options.continueToken) : undefined;
     const resourceVersion = String(token?.rv ?? this.store.resourceVersion);
-    const keyOf = (entry: Entry) => `${entry.object.metadata.namespace ?? ''}/${entry.object.metadata.name}`;
-    let entries = this.store
-      .list(type.resource, type.namespaced ? namespace : undefined)
-      .filter((entry) => matchesSelectors(type, entry.object, options.labelSelector, options.fieldSelector));
-    if (token) entries = entries.filter((entry) => keyOf(entry) > token.start);
-    if (!options.limit || entries.length <= options.limit) return { entries, resourceVersion };
-    const page = entries.slice(0, options.limit);
+    const { limit } = options;
+    const candidates = this.store.list(type.resource, type.namespaced ? namespace : undefined, token?.start);
+    const entries: Entry[] = [];
+    for (const entry of candidates) {
+      if (!matchesSelectors(type, entry.object, options.labelSelector, options.fieldSelector)) continue;
+      entries.push(entry);
+      // One match past the page is enough to know that another page follows.
+      if (limit && entries.length > limit) break;
+    }
+    if (!limit || entries.length <= limit) return { entries, resourceVersion };
+    const page = entries.slice(0, limit);
     const filtered = Boolean(options.labelSelector?.length || options.fieldSelector?.length);
     return {
       entries: page,
       resourceVersion,
-      continueToken: encodeContinue({ rv: Number(resourceVersion), start: keyOf(page[page.length - 1]) }),
-      ...(filtered ? {} : { remainingItemCount: entries.length - page.length }),
+      continueToken: encodeContinue({ rv: Number(resourceVersion), start: keyOf(page[page.length - 1].object) }),
+      // Without selectors every candidate is an item.
+      ...(filtered ? {} : { remainingItemCount: candidates.length - page.length }),
     };
   }
 

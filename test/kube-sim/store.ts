@@ -26,6 +26,11 @@ export interface StoreEvent {
   lines: Partial<Record<string, string>>;
 }
 
+/** An object's key as etcd orders it (`namespace/name`, compared as strings): lists follow it, continue tokens resume after it. */
+export function keyOf(object: KubeObject): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
 interface Location {
   resource: string;
   namespace: string;
@@ -61,14 +66,24 @@ export class Store {
     return [...(this.dependentsByOwner.get(uid) ?? [])].flatMap((dependent) => this.getByUid(dependent) ?? []);
   }
 
-  /** Objects of a resource in one namespace (or all), sorted by namespace and name like etcd keys. */
-  list(resource: string, namespace?: string): Entry[] {
+  /**
+   * Objects of a resource in one namespace (or all) in key order; with `after` (a key), only those after
+   * it, so that a later page does not sort what earlier pages returned.
+   */
+  list(resource: string, namespace?: string, after = ''): Entry[] {
     const byNamespace = this.objects.get(resource);
     if (!byNamespace) return [];
-    const namespaces = namespace !== undefined ? [namespace] : [...byNamespace.keys()].sort();
-    return namespaces.flatMap((ns) => {
-      const names = byNamespace.get(ns);
-      return names ? [...names.keys()].sort().map((name) => names.get(name)!) : [];
+    const prefixes = (namespace !== undefined ? [namespace] : [...byNamespace.keys()]).map((ns) => `${ns}/`).sort();
+    return prefixes.flatMap((prefix) => {
+      const names = byNamespace.get(prefix.slice(0, -1));
+      const resumesHere = after.startsWith(prefix);
+      // A prefix below `after` that does not start it has every key below `after` too.
+      if (!names || (prefix < after && !resumesHere)) return [];
+      const start = resumesHere ? after.slice(prefix.length) : '';
+      return [...names.keys()]
+        .filter((name) => name > start)
+        .sort()
+        .map((name) => names.get(name)!);
     });
   }
 
