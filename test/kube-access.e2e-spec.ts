@@ -136,3 +136,24 @@ describe('the pod informer', () => {
     await eventually(() => cachedPods(deleted).length === 0, 10_000, 'the deleted pod to leave the cache');
   });
 });
+
+describe('the pod informer at start', () => {
+  it('keeps listing while the API server fails, and resolves once the pods are listed', async () => {
+    const { sim, kube } = await simulatorAndClient();
+    const restarts: RestartReason[] = [];
+    const informer = new PodInformer(kube, { namespace: 'default', labelSelector: MANAGED_SELECTOR, watchTimeoutSeconds: 30, stallSeconds: 5, onRestart: (reason) => restarts.push(reason) });
+    try {
+      const job = await kube.createJob('default', manifest('early'));
+      await eventually(() => sim.list('pods', 'default').length === 1, 5000, 'the pod');
+      const before = sim.requests.length;
+      sim.faults.failNext(2);
+      await informer.start();
+      expect(restarts).toEqual(['error', 'error']);
+      expect(sim.requests.slice(before, before + 3).map((r) => `${r.verb} ${r.status}`)).toEqual(['list 500', 'list 500', 'list 200']);
+      expect(informer.podsOfJob(job.metadata!.name!)).toHaveLength(1);
+    } finally {
+      await informer.stop();
+      await sim.stop();
+    }
+  });
+});

@@ -45,21 +45,14 @@ export class PodInformer {
     return () => this.listeners.delete(listener);
   }
 
-  /** Lists the pods once (retrying until it works), then keeps watching in the background. */
+  /** Resolves once the pods are listed (retrying until that works, or until stopped); keeps watching in the background. */
   async start(): Promise<void> {
     this.stopping = new AbortController();
-    let backoff = 500;
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.relist();
-        break;
-      } catch (error) {
-        this.options.onRestart?.('error', error);
-        await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
-    this.running = this.loop();
+    this.resourceVersion = undefined;
+    let listed!: () => void;
+    const firstList = new Promise<void>((resolve) => (listed = resolve));
+    this.running = this.loop(listed);
+    await Promise.race([firstList, this.running]);
   }
 
   async stop(): Promise<void> {
@@ -79,11 +72,12 @@ export class PodInformer {
     return { healthy: this.watching && silentForMs < this.options.stallSeconds * 1000, watching: this.watching, silentForMs, pods: this.pods.size };
   }
 
-  private async loop(): Promise<void> {
+  private async loop(listed: () => void): Promise<void> {
     let backoff = 500;
     while (!this.stopping.signal.aborted) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
+        listed();
         const reason = await this.watchOnce();
         backoff = 500;
         this.options.onRestart?.(reason);
