@@ -88,7 +88,7 @@ function editable(entry: Entry): KubeObject {
 /** The store keeps objects without kind/apiVersion: responses and watch events add them to the stored JSON. */
 function withoutTypeMeta(body: KubeObject): KubeObject {
   const { kind: _kind, apiVersion: _apiVersion, ...object } = body;
-  return object as KubeObject;
+  return object;
 }
 
 /** What a dry run answers: the object as it would have been stored, serialised once as the store would. */
