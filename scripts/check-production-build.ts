@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { AMQP_URL, NAMESPACE, S3_SECRET, TestSystem } from '../test/support/system.js';
+import { connectionEnv, TestSystem } from '../test/support/system.js';
 import { parseDockerfile, replayStages, type ReplayedStage } from './check-production-build-dockerfile.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -41,21 +41,8 @@ try {
   step('starting the S3 test server and the Kubernetes simulator');
   const system = await TestSystem.start({ workers: 0, api: false });
   cleanups.push(() => system.stop());
-  const env = {
-    AMQP_URL,
-    WORK_EXCHANGE: system.names.workExchange,
-    WORK_QUEUE: system.names.workQueue,
-    DEAD_LETTER_QUEUE: system.names.deadLetterQueue,
-    RESULTS_EXCHANGE: system.names.resultsExchange,
-    CONTROL_EXCHANGE: system.names.controlExchange,
-    RECORDS_BUCKET: system.names.recordsBucket,
-    S3_ENDPOINT: system.s3.endpoint,
-    S3_ACCESS_KEY: system.s3.accessKey,
-    S3_SECRET_KEY: system.s3.secretKey,
-    KUBECONFIG: system.sim.kubeconfigPath!,
-    JOB_NAMESPACE: NAMESPACE,
-    JOB_S3_SECRET_NAME: S3_SECRET,
-  };
+  // Only what connects the apps: they run on the image's own defaults otherwise.
+  const env = connectionEnv(system.names, system.s3, system.sim);
 
   step(`starting both apps as the image does: ${[...image.entrypoint, '<app>'].join(' ')} (Node ${process.version} here)`);
   apps = await Promise.all(['api', 'cloud-worker'].map((name) => startApp(image, name, env)));

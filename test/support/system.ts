@@ -74,19 +74,7 @@ export class TestSystem {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     const env = {
-      AMQP_URL,
-      WORK_EXCHANGE: names.workExchange,
-      WORK_QUEUE: names.workQueue,
-      DEAD_LETTER_QUEUE: names.deadLetterQueue,
-      RESULTS_EXCHANGE: names.resultsExchange,
-      CONTROL_EXCHANGE: names.controlExchange,
-      RECORDS_BUCKET: names.recordsBucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
-      KUBECONFIG: sim.kubeconfigPath!,
-      JOB_NAMESPACE: NAMESPACE,
-      JOB_S3_SECRET_NAME: S3_SECRET,
+      ...connectionEnv(names, s3, sim),
       ORPHAN_GRACE_SECONDS: '1',
       WATCH_STALL_SECONDS: '10',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
@@ -160,6 +148,25 @@ export class TestSystem {
     await Promise.all([this.sim.stop(), this.s3.stop()]);
     await rm(this.tempDir, { recursive: true, force: true });
   }
+}
+
+/** What the apps need to reach this system's RabbitMQ names, S3 server and simulator; nothing else is set. */
+export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): Record<string, string> {
+  return {
+    AMQP_URL,
+    WORK_EXCHANGE: names.workExchange,
+    WORK_QUEUE: names.workQueue,
+    DEAD_LETTER_QUEUE: names.deadLetterQueue,
+    RESULTS_EXCHANGE: names.resultsExchange,
+    CONTROL_EXCHANGE: names.controlExchange,
+    RECORDS_BUCKET: names.recordsBucket,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+    KUBECONFIG: sim.kubeconfigPath!,
+    JOB_NAMESPACE: NAMESPACE,
+    JOB_S3_SECRET_NAME: S3_SECRET,
+  };
 }
 
 function uniqueNames(): SystemNames {
