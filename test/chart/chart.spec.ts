@@ -406,6 +406,15 @@ describe('the environments', () => {
     expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_IMAGE_PULL_SECRETS).toBe('harbor-robot');
   });
 
+  it("places each app's pods by its own nodeSelector, affinity and tolerations", () => {
+    const { release, values } = renderCase(['ci/scheduling-values.yaml']);
+    const pod = (argument: string) => release.app(argument).workload.pod as unknown as Record<string, unknown>;
+    expect(pod('api')).toMatchObject({ nodeSelector: values.api.nodeSelector, tolerations: values.api.tolerations });
+    expect(pod('api').affinity).toBeUndefined();
+    expect(pod('cloud-worker')).toMatchObject({ affinity: values.worker.affinity });
+    expect(pod('cloud-worker').nodeSelector).toBeUndefined();
+  });
+
   it("leaves MinIO out and keeps the external store's credentials in a Secret of its own when minio.enabled is false", () => {
     const current = renderCase(['ci/external-s3-values.yaml']);
     expect(current.release.objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/name'] === 'minio')).toEqual([]);

@@ -200,6 +200,24 @@ readinessProbe:
 {{- end }}
 
 {{/*
+Where one app's pods may run: its nodeSelector, affinity and tolerations values.
+*/}}
+{{- define "cloud-worker.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
 PodDisruptionBudget of one component's pods; call with (dict "context" $ "component" "api" | "worker").
 */}}
 {{- define "cloud-worker.podDisruptionBudget" -}}
