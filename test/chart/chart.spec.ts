@@ -50,6 +50,14 @@ interface ChartValues {
   externalS3: { endpoint: string; existingSecret: string };
   externalRabbitmq: { host: string; port: number; vhost: string; tls: boolean; existingSecret: string };
   jobs: { ttlSecondsAfterFinished: number; imagePullSecrets: Array<{ name: string }>; serviceAccount: { create: boolean; name: string } };
+  api: PodPlacement;
+  worker: PodPlacement;
+}
+
+interface PodPlacement {
+  nodeSelector?: Record<string, string>;
+  affinity?: object;
+  tolerations?: object[];
 }
 
 interface SecurityContext {
