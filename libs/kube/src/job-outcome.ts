@@ -42,10 +42,10 @@ export function podState(pod: V1Pod, containerName: string): PodState {
 
 export type JobVerdict =
   /** Still going: wait for the next event. */
-  | { kind: 'active'; running: boolean }
-  | { kind: 'succeeded'; podName: string; exitCode: number }
-  | { kind: 'failed'; podName?: string; exitCode: number | null; reason: string }
-  | { kind: 'cannot-start'; podName: string; reason: string; message: string }
+  | { kind: 'active' }
+  | { kind: 'succeeded'; exitCode: number }
+  | { kind: 'failed'; exitCode: number | null; reason: string }
+  | { kind: 'cannot-start'; reason: string; message: string }
   /** A pod ended because something deleted it (deadline, suspension, a person): the Job's own conditions tell. */
   | { kind: 'ask-job' };
 
@@ -56,20 +56,19 @@ export type JobVerdict =
  */
 export function verdictFromPods(pods: V1Pod[], containerName: string, backoffLimit: number): JobVerdict {
   const states = pods.map((pod) => ({ pod, state: podState(pod, containerName) }));
-  const succeeded = states.find(({ state }) => state.phase === 'succeeded');
-  if (succeeded) return { kind: 'succeeded', podName: succeeded.pod.metadata!.name!, exitCode: 0 };
+  if (states.some(({ state }) => state.phase === 'succeeded')) return { kind: 'succeeded', exitCode: 0 };
   const failed = states.filter(({ state }) => state.phase === 'failed');
   if (failed.some(({ pod }) => pod.metadata?.deletionTimestamp)) return { kind: 'ask-job' };
   if (failed.length > backoffLimit) {
     const last = failed[failed.length - 1];
     const state = last.state as Extract<PodState, { phase: 'failed' }>;
-    return { kind: 'failed', podName: last.pod.metadata!.name!, exitCode: state.exitCode, reason: state.reason };
+    return { kind: 'failed', exitCode: state.exitCode, reason: state.reason };
   }
   const newest = states[states.length - 1];
   if (newest?.state.phase === 'cannot-start') {
-    return { kind: 'cannot-start', podName: newest.pod.metadata!.name!, reason: newest.state.reason, message: newest.state.message };
+    return { kind: 'cannot-start', reason: newest.state.reason, message: newest.state.message };
   }
-  return { kind: 'active', running: states.some(({ state }) => state.phase === 'running') };
+  return { kind: 'active' };
 }
 
 export type JobCondition = { kind: 'complete' } | { kind: 'failed'; reason: string; message: string } | { kind: 'active' };
