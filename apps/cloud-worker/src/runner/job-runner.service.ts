@@ -192,15 +192,16 @@ export class JobRunner implements OnModuleInit, BeforeApplicationShutdown, OnApp
       return;
     }
     this.evaluate(entry);
-    const deadline = entry.job && this.deadlineOf(entry, entry.job, createdAtMs);
+    const deadline = this.deadlineOf(entry, createdAtMs);
     if (deadline !== undefined && !entry.finishing) {
       entry.deadlineTimer = setTimeout(() => this.deadlinePassed(entry), Math.max(0, deadline - Date.now()));
     }
   }
 
   /** When the request's `timeOut` passes, counted from the Job's creation. */
-  private deadlineOf(entry: TrackedJob, job: V1Job, createdAtMs?: number): number | undefined {
-    const created = createdAtMs ?? (job.metadata?.creationTimestamp ? new Date(job.metadata.creationTimestamp).getTime() : undefined);
+  private deadlineOf(entry: TrackedJob, createdAtMs?: number): number | undefined {
+    const creationTimestamp = entry.job?.metadata?.creationTimestamp;
+    const created = createdAtMs ?? (creationTimestamp ? new Date(creationTimestamp).getTime() : undefined);
     return created === undefined ? undefined : created + timeOutSeconds(entry.record.request, this.settings) * 1000;
   }
 
