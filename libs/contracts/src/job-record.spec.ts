@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyStatusChange, type JobRecord, type JobStatus } from './job-record.js';
+import { announcementsDue, applyStatusChange, recordAsOf, type JobRecord, type JobStatus } from './job-record.js';
 import { buildReply, resultSentence } from './reply.js';
 
 function record(status: JobStatus, extra: Partial<JobRecord> = {}): JobRecord {
@@ -93,5 +93,36 @@ describe('replies', () => {
       startedAt: at,
       finishedAt: at,
     });
+  });
+});
+
+describe('the outbox of announcements', () => {
+  const ended = record('succeeded', { startedAt: at, finishedAt: at, exitCode: 0, logObject: 'x.log', announced: ['queued'] });
+
+  it('adds the statuses announced since the last write, in status order, even when the status stays', () => {
+    const result = applyStatusChange(ended, { status: 'succeeded', at, announced: ['succeeded', 'running'] });
+    expect(result).toMatchObject({ outcome: 'unchanged', record: { announced: ['queued', 'running', 'succeeded'] } });
+  });
+
+  it('writes nothing new when every status given was announced already', () => {
+    expect(applyStatusChange(ended, { status: 'succeeded', at, announced: ['queued'] }).record).toBe(ended);
+  });
+
+  it('lists what is still to be announced: statuses reached, less those announced or just published', () => {
+    expect(announcementsDue(ended)).toEqual(['running', 'succeeded']);
+    expect(announcementsDue(ended, new Set(['running']))).toEqual(['succeeded']);
+    expect(announcementsDue(record('cancelled', { announced: ['queued'] }))).toEqual(['cancelled']);
+    expect(announcementsDue(record('queued', { announced: [] }))).toEqual(['queued']);
+  });
+
+  it('counts a record from before the outbox as fully announced', () => {
+    expect(announcementsDue(record('succeeded', { startedAt: at }))).toEqual([]);
+    expect(applyStatusChange(record('running', { startedAt: at }), { status: 'succeeded', at, announced: ['running'] }).record.announced).toBeUndefined();
+  });
+
+  it('shows the record as it was at an earlier status, for an event announced late', () => {
+    expect(recordAsOf(ended, 'running')).toEqual({ ...ended, status: 'running', exitCode: null, logObject: null, finishedAt: null, updatedAt: at, announced: undefined });
+    expect(recordAsOf(ended, 'queued')).toMatchObject({ status: 'queued', startedAt: null, updatedAt: ended.queuedAt });
+    expect(recordAsOf(ended, 'succeeded')).toBe(ended);
   });
 });

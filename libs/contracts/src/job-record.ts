@@ -26,10 +26,19 @@ export interface JobRecord {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /**
+   * The statuses whose result events RabbitMQ has confirmed: the outbox of announcements. A status reached but
+   * not listed here is still to be announced, by whichever worker next looks at the record. Absent on records
+   * written before it existed, which count as fully announced.
+   */
+  announced?: JobStatus[];
 }
 
-/** The record of a request that has just been accepted. */
-export function newJobRecord(request: IdentifiedRequest, at: string): JobRecord {
+/**
+ * The record of a request that has just been accepted. `announced` is what its writer declares announced with
+ * the write itself: the api publishes the queued event right after, and removes the record should that fail.
+ */
+export function newJobRecord(request: IdentifiedRequest, at: string, announced: JobStatus[] = []): JobRecord {
   const { id, ...work } = request;
   return {
     id,
@@ -44,6 +53,7 @@ export function newJobRecord(request: IdentifiedRequest, at: string): JobRecord 
     startedAt: null,
     finishedAt: null,
     updatedAt: at,
+    announced,
   };
 }
 
@@ -59,6 +69,8 @@ export interface StatusChange {
   reason?: string | null;
   exitCode?: number | null;
   logObject?: string | null;
+  /** Statuses whose events have gone out since the record was last written; added to `announced`. */
+  announced?: readonly JobStatus[];
 }
 
 export type TransitionOutcome =
@@ -88,6 +100,7 @@ export function isLaterStatus(status: JobStatus, than: JobStatus): boolean {
  * A log stored after the status was settled is still recorded, so a cancelled Job's log is not lost.
  */
 export function applyStatusChange(record: JobRecord, change: StatusChange): TransitionResult {
+  const announced = withAnnounced(record.announced, change.announced);
   if (!isTerminal(record.status) && isLaterStatus(change.status, record.status)) {
     return {
       outcome: 'applied',
@@ -100,12 +113,49 @@ export function applyStatusChange(record: JobRecord, change: StatusChange): Tran
         startedAt: record.startedAt ?? (change.status === 'running' ? change.at : null),
         finishedAt: isTerminal(change.status) ? change.at : null,
         updatedAt: change.at,
+        ...(announced && { announced }),
       },
     };
   }
   const outcome = change.status === record.status ? 'unchanged' : 'rejected';
-  if (!record.logObject && change.logObject) {
-    return { outcome, record: { ...record, logObject: change.logObject, updatedAt: change.at } };
+  const logLearnt = !record.logObject && change.logObject;
+  if (logLearnt || announced !== record.announced) {
+    return {
+      outcome,
+      record: { ...record, ...(logLearnt && { logObject: change.logObject }), ...(announced && { announced }), updatedAt: change.at },
+    };
   }
   return { outcome, record };
+}
+
+/** `announced` with the new statuses added, in status order; the same array when nothing is new. */
+function withAnnounced(current: JobStatus[] | undefined, added: readonly JobStatus[] | undefined): JobStatus[] | undefined {
+  // A record from before the outbox existed counts as fully announced and stays without one.
+  if (current === undefined || !added?.some((status) => !current.includes(status))) return current;
+  return JOB_STATUSES.filter((status) => current.includes(status) || added.includes(status));
+}
+
+/** The statuses a record has passed through, in order: queued, running (when it ran), and its end. */
+export function statusesReached(record: JobRecord): JobStatus[] {
+  const reached: JobStatus[] = ['queued'];
+  if (record.startedAt) reached.push('running');
+  if (isTerminal(record.status)) reached.push(record.status);
+  return reached;
+}
+
+/** Statuses reached whose events have not gone out yet (neither recorded in `announced` nor in `published`), in order. */
+export function announcementsDue(record: JobRecord, published: ReadonlySet<JobStatus> = new Set()): JobStatus[] {
+  if (record.announced === undefined) return [];
+  return statusesReached(record).filter((status) => !record.announced!.includes(status) && !published.has(status));
+}
+
+/**
+ * The record as it was when it reached `status`: the body of that status's event when it is announced late (a
+ * worker that takes over announces `running` after the Job has ended, say).
+ */
+export function recordAsOf(record: JobRecord, status: JobStatus): JobRecord {
+  if (status === record.status) return record;
+  const { announced: _announced, ...rest } = record;
+  const base = { ...rest, status, reason: null, exitCode: null, logObject: null, finishedAt: null };
+  return status === 'queued' ? { ...base, startedAt: null, updatedAt: record.queuedAt } : { ...base, updatedAt: record.startedAt ?? record.queuedAt };
 }

@@ -38,7 +38,8 @@ export class JobsService {
       throw unavailable('RabbitMQ is not reachable; the request was not accepted, nothing was stored. Try again later.');
     }
     const request = { ...work, id: work.id ?? randomUUID() };
-    const record = newJobRecord(request, new Date().toISOString());
+    // Declared announced with the write: the queued event goes out next, and the record is removed if it cannot.
+    const record = newJobRecord(request, new Date().toISOString(), ['queued']);
     const log = this.logger.child({ requestId: request.id, jobName: record.jobName });
     const { created, record: stored } = await this.records.create(record);
     if (!created) return this.replay(stored, request, log);
@@ -63,7 +64,6 @@ export class JobsService {
     return record;
   }
 
-  /** Records newest first, of some statuses or all, one page at a time. */
   /** One page of records, as the api answers it. */
   async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
     try {
@@ -88,12 +88,25 @@ export class JobsService {
     const result = await this.records.update(id, { status: 'cancelled', at: new Date().toISOString(), reason: 'Cancelled', exitCode: null });
     if (result.outcome !== 'applied') throw alreadyEnded(result.record);
     const log = this.logger.child({ requestId: id, jobName: result.record.jobName });
-    await this.events.publish(result.record).catch((error: unknown) => log.warn({ err: error }, 'could not publish the cancelled event'));
+    await this.announceCancelled(result.record, log);
     await this.publisher
       .publish(this.config.CONTROL_EXCHANGE, '', { pattern: CANCEL_COMMAND, data: { id } }, { persistent: false })
       .catch((error: unknown) => log.warn({ err: error }, 'could not tell the workers; the Job stops when a worker next looks at it'));
     log.info('job cancelled');
     return result.record;
+  }
+
+  /**
+   * Publishes the cancelled event and records it as announced; when either fails, the worker that next looks at
+   * the record (at the latest on its resync) announces it instead (`JobRecord.announced`).
+   */
+  private async announceCancelled(record: JobRecord, log: Logger): Promise<void> {
+    try {
+      await this.events.publish(record);
+      await this.records.update(record.id, { status: record.status, at: new Date().toISOString(), announced: [record.status] });
+    } catch (error) {
+      log.warn({ err: error }, 'could not announce the cancellation; a worker will');
+    }
   }
 
   /** The stored log of a job, as a stream. */
@@ -117,9 +130,12 @@ export class JobsService {
       });
     }
     if (stored.status === 'queued') {
-      // Its message may have been lost with a crashed replica; a second copy is harmless, as the worker
-      // adopts the Job its deterministic name points at instead of starting another.
-      await this.workQueue.publish(request).catch((error: unknown) => log.warn({ err: error }, 'could not publish the replayed request again'));
+      // Its message (and queued event) may have been lost with a crashed replica; second copies are harmless, as
+      // the worker adopts the Job its deterministic name points at instead of starting another.
+      await this.events
+        .publish(stored)
+        .then(() => this.workQueue.publish(request))
+        .catch((error: unknown) => log.warn({ err: error }, 'could not publish the replayed request again'));
     }
     this.metrics.submissions.inc({ outcome: 'replayed' });
     return { record: stored, replayed: true };

@@ -40,6 +40,15 @@ export class JobRecordDto implements JobRecord {
 
   @ApiProperty({ example: '2026-11-24T10:00:06.400Z' })
   updatedAt!: string;
+
+  @ApiProperty({
+    enum: JOB_STATUSES,
+    isArray: true,
+    required: false,
+    example: ['queued', 'running', 'succeeded'],
+    description: 'The statuses whose result events RabbitMQ has confirmed; a status not listed yet is still being announced.',
+  })
+  announced?: JobStatus[];
 }
 
 export class JobPageDto {
