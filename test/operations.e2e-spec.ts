@@ -60,7 +60,7 @@ describe('operating the system', () => {
       const text = await metrics(workerUrl);
       return (sample(text, 'cloud_worker_jobs_finished_total', { status: 'succeeded' }) ?? 0) >= 1 && text;
     }, 5000, 'the finished Job to be counted');
-    expect(sample(workerMetrics, 'cloud_worker_messages_total', { outcome: 'started' })).toBeGreaterThanOrEqual(1);
+    expect(sample(workerMetrics, 'cloud_worker_messages_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(1);
     expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'create', resource: 'jobs', code: '200' })).toBeGreaterThanOrEqual(1);
     expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'watch', resource: 'pods', code: '200' })).toBeGreaterThanOrEqual(1);
     expect(sample(workerMetrics, 'cloud_worker_job_duration_seconds_count', { status: 'succeeded' })).toBeGreaterThanOrEqual(1);

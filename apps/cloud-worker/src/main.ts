@@ -4,7 +4,7 @@ import { createRootLogger, exitOnSignal, NestPinoLogger } from '@app/observabili
 import { NestFactory } from '@nestjs/core';
 import type { ServerRMQ } from '@nestjs/microservices';
 import { CONTROL_SERVER, WORK_SERVER } from './intake/rmq-servers.js';
-import { Reconciler } from './reconcile/reconciler.service.js';
+import { Resync } from './lifecycle/resync.service.js';
 import { WorkerModule } from './worker.module.js';
 
 const config = loadConfigOrExit(WorkerConfig);
@@ -14,7 +14,7 @@ exitOnSignal(app, config.SHUTDOWN_TIMEOUT_SECONDS, logger);
 // Health and metrics first, so probes answer (not ready) while the worker finds its feet.
 await app.listen(config.PORT);
 // Follow the pods and take over the Jobs left by earlier workers before taking new work.
-await app.get(Reconciler).run();
+await app.get(Resync).start();
 app.connectMicroservice({ strategy: app.get<ServerRMQ>(WORK_SERVER) });
 app.connectMicroservice({ strategy: app.get<ServerRMQ>(CONTROL_SERVER) });
 await app.startAllMicroservices();

@@ -14,12 +14,15 @@ export class WorkerMetrics {
   readonly jobsInFlight: Gauge;
   readonly watchRestarts: Counter<'reason'>;
   readonly kubeRequests: Counter<'verb' | 'resource' | 'code'>;
+  readonly reconcileFailures: Counter<'step' | 'kind'>;
+  readonly jobsRetrying: Gauge;
+  private retrying: () => number = () => 0;
 
   constructor(@Inject(Registry) registry: Registry, @Inject(AmqpPublisher) publisher: AmqpPublisher) {
     const registers = [registry];
     this.messages = new Counter({
       name: 'cloud_worker_messages_total',
-      help: 'Work queue messages handled, by outcome (started, adopted, attached, settled, invalid, unreadable, conflict, retried).',
+      help: 'Work queue messages handled, by outcome (accepted, invalid, unreadable, conflict, dead_lettered).',
       labelNames: ['outcome'],
       registers,
     });
@@ -45,6 +48,26 @@ export class WorkerMetrics {
       labelNames: ['verb', 'resource', 'code'],
       registers,
     });
+    this.reconcileFailures = new Counter({
+      name: 'cloud_worker_reconcile_failures_total',
+      help: 'Failed reconcile steps, by step and kind (transient: retried with backoff; permanent: a refusal, retried MAX_FAILED_ATTEMPTS times).',
+      labelNames: ['step', 'kind'],
+      registers,
+    });
+    const metrics = this;
+    this.jobsRetrying = new Gauge({
+      name: 'cloud_worker_jobs_retrying',
+      help: 'Requests waiting out a backoff after a failed step.',
+      registers,
+      collect() {
+        this.set(metrics.retrying());
+      },
+    });
     countReconnects(registry, publisher);
+  }
+
+  /** Where the number of requests in backoff is read from when metrics are scraped. */
+  countRetrying(source: () => number): void {
+    this.retrying = source;
   }
 }

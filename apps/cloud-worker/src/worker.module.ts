@@ -5,13 +5,9 @@ import { StorageHealthIndicator, StorageModule } from '@app/storage';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller.js';
-import { DeadLetters } from './intake/dead-letters.js';
-import { IntakeController } from './intake/intake.controller.js';
-import { Replies } from './intake/replies.js';
-import { CONTROL_SERVER, controlServer, WORK_SERVER, workServer } from './intake/rmq-servers.js';
+import { IntakeModule } from './intake/intake.module.js';
 import { KubernetesModule } from './kubernetes/kubernetes.module.js';
-import { Reconciler } from './reconcile/reconciler.service.js';
-import { JobRunner } from './runner/job-runner.service.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { WorkerMetrics } from './worker.metrics.js';
 
 @Global()
@@ -25,7 +21,9 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.register(config),
+        IntakeModule,
         KubernetesModule,
+        LifecycleModule,
         LoggingModule.register(logger),
         MessagingModule,
         MetricsModule,
@@ -33,16 +31,8 @@ export class WorkerModule {
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         WorkerMetricsModule,
       ],
-      controllers: [HealthController, IntakeController],
-      providers: [
-        DeadLetters,
-        JobRunner,
-        Reconciler,
-        Replies,
-        StorageHealthIndicator,
-        { provide: CONTROL_SERVER, inject: [WorkerConfig], useFactory: controlServer },
-        { provide: WORK_SERVER, inject: [WorkerConfig], useFactory: workServer },
-      ],
+      controllers: [HealthController],
+      providers: [StorageHealthIndicator],
     };
   }
 }

@@ -144,6 +144,36 @@ export class WorkerConfig extends CommonConfig {
   @Min(1024, { message: 'LOG_LIMIT_BYTES must be at least 1024' })
   LOG_LIMIT_BYTES = 64 * 1024 * 1024;
 
+  /**
+   * Every Job the worker follows is looked at again this often (its record read, the Jobs listed), so that
+   * whatever a trigger missed (a lost cancel, a Job whose worker went away) is acted on within this period.
+   */
+  @ToInteger()
+  @IsInt({ message: 'RESYNC_SECONDS must be an integer' })
+  @Min(1, { message: 'RESYNC_SECONDS must be at least 1' })
+  RESYNC_SECONDS = 60;
+
+  /** First pause before a failed step is tried again; it doubles (with jitter) on each failure. */
+  @ToInteger()
+  @IsInt({ message: 'RETRY_BASE_DELAY_MS must be an integer' })
+  @Min(1, { message: 'RETRY_BASE_DELAY_MS must be at least 1' })
+  RETRY_BASE_DELAY_MS = 500;
+
+  /** The longest pause between tries of a failed step. */
+  @ToInteger()
+  @IsInt({ message: 'RETRY_MAX_DELAY_MS must be an integer' })
+  @Min(1, { message: 'RETRY_MAX_DELAY_MS must be at least 1' })
+  RETRY_MAX_DELAY_MS = 30_000;
+
+  /**
+   * Tries of a step that fails with a refusal (not an outage) before giving up: the job ends `failed` with the
+   * reason, or, when there is no job to end, its message is dead-lettered with it.
+   */
+  @ToInteger()
+  @IsInt({ message: 'MAX_FAILED_ATTEMPTS must be an integer' })
+  @Min(1, { message: 'MAX_FAILED_ATTEMPTS must be at least 1' })
+  MAX_FAILED_ATTEMPTS = 5;
+
   /** A Kubernetes API request that takes longer is abandoned and retried. */
   @ToInteger()
   @IsInt({ message: 'KUBE_REQUEST_TIMEOUT_MS must be an integer' })

@@ -228,3 +228,12 @@ function statusError(code: number, body: string): KubeApiError {
     return new KubeApiError(code, String(code), body || `HTTP ${code}`);
   }
 }
+
+/**
+ * Kubernetes API answers that repeating the request will not change: the object is invalid (400, 422), the
+ * worker may not do it (401, 403), or the method is not there (405). Conflicts, throttling (429), time-outs and
+ * server errors pass; 404 and 409 are answers the callers handle themselves.
+ */
+export function isPermanentKubeError(error: unknown): boolean {
+  return error instanceof KubeApiError && [400, 401, 403, 405, 422].includes(error.code);
+}

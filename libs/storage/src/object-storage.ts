@@ -1,4 +1,4 @@
-import { Client, S3Error } from 'minio';
+import { Client, InvalidBucketNameError, InvalidObjectNameError, S3Error } from 'minio';
 import type { Readable } from 'node:stream';
 
 export interface ObjectStorageOptions {
@@ -132,4 +132,28 @@ function isPreconditionFailure(error: unknown, options: PutOptions): boolean {
 
 function unquote(etag: string): string {
   return etag.replace(/^"|"$/g, '');
+}
+
+/**
+ * S3 answers that repeating the request will not change: access denied, names the store rejects, objects too
+ * large. Everything else (5xx, SlowDown, a connection that failed) may pass. The minio client's own checks of
+ * bucket and object names throw before any request and are as final.
+ */
+const PERMANENT_S3_CODES = new Set([
+  'AccessDenied',
+  'AllAccessDisabled',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidBucketName',
+  'InvalidObjectName',
+  'KeyTooLongError',
+  'EntityTooLarge',
+  'InvalidArgument',
+  'MethodNotAllowed',
+  'XMinioInvalidObjectName',
+]);
+
+export function isPermanentStorageError(error: unknown): boolean {
+  if (error instanceof S3Error) return PERMANENT_S3_CODES.has(String(error.code));
+  return error instanceof InvalidBucketNameError || error instanceof InvalidObjectNameError;
 }

@@ -1,3 +1,4 @@
+import { WorkerConfig } from '@app/config';
 import { KubeApi, PodInformer } from '@app/kube';
 import { AmqpPublisher } from '@app/messaging';
 import { StorageHealthIndicator } from '@app/storage';
@@ -5,7 +6,7 @@ import { Controller, Get, Inject, type OnModuleInit } from '@nestjs/common';
 import type { ServerRMQ } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { CONTROL_SERVER, WORK_SERVER } from '../intake/rmq-servers.js';
-import { JobRunner } from '../runner/job-runner.service.js';
+import { JobReconciler } from '../lifecycle/job-reconciler.service.js';
 
 /** The API server is asked at most this often; probes come every few seconds from every kubelet. */
 const KUBE_CHECK_CACHE_MS = 10_000;
@@ -24,7 +25,8 @@ export class HealthController implements OnModuleInit {
     @Inject(StorageHealthIndicator) private readonly storage: StorageHealthIndicator,
     @Inject(KubeApi) private readonly kube: KubeApi,
     @Inject(PodInformer) private readonly informer: PodInformer,
-    @Inject(JobRunner) private readonly runner: JobRunner,
+    @Inject(JobReconciler) private readonly reconciler: JobReconciler,
+    @Inject(WorkerConfig) private readonly config: WorkerConfig,
   ) {}
 
   onModuleInit(): void {
@@ -36,10 +38,13 @@ export class HealthController implements OnModuleInit {
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()), jobsInFlight: this.runner.inFlight() })]);
+    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()), jobsInFlight: this.reconciler.inFlight() })]);
   }
 
-  /** Ready while it consumes from RabbitMQ, reaches the S3 store and the Kubernetes API, and its pod watch is live. */
+  /**
+   * Ready while it consumes from RabbitMQ, reaches the S3 store and the Kubernetes API, its pod watch is live, and
+   * not every slot it takes work for is stuck retrying a failed step.
+   */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
@@ -62,6 +67,11 @@ export class HealthController implements OnModuleInit {
         const watch = this.indicators.check('watch');
         const state = this.informer.health();
         return state.healthy ? watch.up(state) : watch.down(state);
+      },
+      () => {
+        const lifecycle = this.indicators.check('lifecycle');
+        const state = { inFlight: this.reconciler.inFlight(), retrying: this.reconciler.retrying(), concurrency: this.config.CONCURRENCY };
+        return state.retrying < state.concurrency ? lifecycle.up(state) : lifecycle.down(state);
       },
     ]);
   }

@@ -9,12 +9,19 @@ export const WORK_SERVER = Symbol('WORK_SERVER');
 export const CONTROL_SERVER = Symbol('CONTROL_SERVER');
 
 /**
+ * Transport ids binding each handler to its own consumer (Nest routes a handler without one to every server):
+ * work requests come only from the work queue, commands only from the control exchange.
+ */
+export const WORK_TRANSPORT = Symbol('work-queue');
+export const CONTROL_TRANSPORT = Symbol('control-exchange');
+
+/**
  * The work queue consumer: manual acknowledgements, and a prefetch equal to the concurrency, so that RabbitMQ
  * never hands this worker more requests than it runs at once. The queue is bound to the MSTC exchange by its
  * own name, and declared as MSTC clients declare it (durable, no arguments).
  */
 export function workServer(config: WorkerConfig): ServerRMQ {
-  return new ServerRMQ({
+  const server = new ServerRMQ({
     urls: [config.AMQP_URL],
     queue: config.WORK_QUEUE,
     queueOptions: WORK_QUEUE_OPTIONS,
@@ -26,11 +33,13 @@ export function workServer(config: WorkerConfig): ServerRMQ {
     deserializer: new WorkMessageDeserializer(),
     socketOptions: CONNECTION_OPTIONS,
   });
+  server.setTransportId(WORK_TRANSPORT);
+  return server;
 }
 
 /** Commands for every worker (cancel): a private, self-deleting queue bound to the control fanout exchange. */
 export function controlServer(config: WorkerConfig): ServerRMQ {
-  return new ServerRMQ({
+  const server = new ServerRMQ({
     urls: [config.AMQP_URL],
     queue: `${config.CONTROL_EXCHANGE}.${config.WORKER_ID}.${randomUUID().slice(0, 8)}`,
     queueOptions: { exclusive: true, autoDelete: true, durable: false },
@@ -39,4 +48,6 @@ export function controlServer(config: WorkerConfig): ServerRMQ {
     noAck: true,
     socketOptions: CONNECTION_OPTIONS,
   });
+  server.setTransportId(CONTROL_TRANSPORT);
+  return server;
 }

@@ -1,5 +1,5 @@
-import type { JobStatus } from '@app/contracts';
-import { jobCondition, podState, type JobVerdict } from '@app/kube';
+import type { JobRecord, JobStatus } from '@app/contracts';
+import { jobCondition, podState, verdictFromPods, type JobVerdict } from '@app/kube';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 
 /** How a Job ended, and what that asks of the worker. */
@@ -16,6 +16,10 @@ export interface Outcome {
 }
 
 export const TIMED_OUT_REASON = 'DeadlineExceeded';
+/** The S3 store refused the log object for good (a denied bucket, a name it rejects): the job cannot keep its log. */
+export const LOG_NOT_STORED_REASON = 'LogNotStored';
+/** The Kubernetes API refused the Job for good (invalid, forbidden): it never ran. */
+export const JOB_NOT_CREATED_REASON = 'JobNotCreated';
 
 /** The outcome a terminal verdict from the pods stands for; undefined while the Job is still active. */
 export function outcomeOfVerdict(verdict: JobVerdict, podNames: string[]): Outcome | undefined {
@@ -68,4 +72,47 @@ export function timedOut(podNames: string[]): Outcome {
 
 export function cancelled(podNames: string[]): Outcome {
   return { status: 'cancelled', reason: 'Cancelled', exitCode: null, podNames, deleteJob: true };
+}
+
+export function jobNotCreated(message: string): Outcome {
+  return { status: 'failed', reason: JOB_NOT_CREATED_REASON, exitCode: null, podNames: [], note: `The Kubernetes API refused the Job: ${message}`, deleteJob: true };
+}
+
+/** Finishing a Job whose record has already ended (cancelled by the api, or settled by another worker). */
+export function outcomeFromRecord(record: JobRecord, job: V1Job | undefined, podNames: string[]): Outcome {
+  const status = record.status as Outcome['status'];
+  const stillActive = job !== undefined && jobCondition(job).kind === 'active';
+  return { status, reason: record.reason, exitCode: record.exitCode, podNames, deleteJob: stillActive || status === 'cancelled' || status === 'timed_out' };
+}
+
+/** What the worker sees of a running Job: its pods (oldest first), the Job as last read, and the clock. */
+export interface Observation {
+  pods: V1Pod[];
+  /** The Job as last read; null when it was found not to exist, undefined when it has not been read. */
+  job: V1Job | null | undefined;
+  /** The Job has changed (or may have) since it was last read, so its conditions cannot be trusted. */
+  jobStale: boolean;
+  /** Pods of this Job have been seen, so none now means they were removed. */
+  sawPods: boolean;
+  deadlinePassed: boolean;
+  containerName: string;
+  backoffLimit: number;
+}
+
+/**
+ * Whether a Job has ended and how, from its pods where they tell (no API request), else from the Job's own
+ * conditions (`needJob` when those must be read first), else from the clock (`timeOut`).
+ */
+export function observeOutcome(seen: Observation): { outcome?: Outcome; needJob?: true } {
+  const verdict = verdictFromPods(seen.pods, seen.containerName, seen.backoffLimit);
+  const podNames = seen.pods.map((pod) => pod.metadata!.name!);
+  const fromPods = outcomeOfVerdict(verdict, podNames);
+  if (fromPods) return { outcome: fromPods };
+  const podsCannotTell = verdict.kind === 'ask-job' || (seen.sawPods && seen.pods.length === 0);
+  if (podsCannotTell || (!seen.sawPods && seen.job !== undefined && !seen.jobStale)) {
+    if (seen.jobStale || seen.job === undefined) return { needJob: true };
+    const fromJob = outcomeOfJob(seen.job ?? undefined, seen.pods, seen.containerName);
+    if (fromJob) return { outcome: fromJob };
+  }
+  return seen.deadlinePassed ? { outcome: timedOut(podNames) } : {};
 }

@@ -1,14 +1,17 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 
-/** One delivery of a work queue message, held unacknowledged until its Job has ended and been answered. */
+/**
+ * One delivery of a work queue message, held unacknowledged until its Job has ended and been answered. The
+ * RabbitMQ handle stays in here and in the answers (replies, dead letters): the Job's state never holds it.
+ */
 export interface Delivery {
+  /** The message as it came, for the dead-letter queue. */
+  readonly message: Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>;
   readonly replyTo?: string;
   readonly correlationId?: string;
   /** False once its channel has closed: RabbitMQ then delivers the message again, here or elsewhere. */
   isLive(): boolean;
   ack(): void;
-  /** Returns the message to the queue after a pause, so that a failing dependency is not hammered. */
-  requeueLater(delayMs: number): void;
 }
 
 const closedChannels = new WeakSet<Channel>();
@@ -20,7 +23,7 @@ export class RmqDelivery implements Delivery {
   private settled = false;
 
   constructor(
-    private readonly message: ConsumeMessage,
+    readonly message: ConsumeMessage,
     private readonly channel: Channel,
   ) {
     this.replyTo = message.properties.replyTo || undefined;
@@ -39,13 +42,5 @@ export class RmqDelivery implements Delivery {
     if (!this.isLive()) return;
     this.settled = true;
     this.channel.ack(this.message);
-  }
-
-  requeueLater(delayMs: number): void {
-    setTimeout(() => {
-      if (!this.isLive()) return;
-      this.settled = true;
-      this.channel.nack(this.message, false, true);
-    }, delayMs).unref();
   }
 }

@@ -1,0 +1,32 @@
+import { isPermanentKubeError } from '@app/kube';
+import { isPermanentStorageError } from '@app/storage';
+
+export type FailureKind = 'transient' | 'permanent';
+
+/**
+ * Whether a failed step may pass by trying again (a dependency unreachable, slow or overloaded: back off and
+ * retry for as long as it takes) or will fail the same way every time (a refusal: give up after a few tries and
+ * end the job, or dead-letter its message, with the reason). An error of unknown kind counts as permanent, so
+ * that a bug can never hold a message for ever; it is still tried `MAX_FAILED_ATTEMPTS` times.
+ */
+export function classifyFailure(error: unknown): FailureKind {
+  if (isPermanentKubeError(error) || isPermanentStorageError(error)) return 'permanent';
+  // fetch reports a failed connection as a TypeError whose cause says what failed.
+  return isTransient(error) || isTransient((error as { cause?: unknown } | undefined)?.cause) ? 'transient' : 'permanent';
+}
+
+/** Network failures, time-outs, server errors and throttling, as the clients in use report them. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { name, code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  if (name === 'AbortError' || name === 'TimeoutError' || name === 'PublishUnavailableError' || name === 'FetchError') return true;
+  if (name === 'KubeApiError' || name === 'S3Error' || typeof statusCode === 'number') return true;
+  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code);
+}
+
+/** A failure described in one line, for a log line, a job's reason note or a dead-letter header. */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { code } = error as Error & { code?: unknown };
+  return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}

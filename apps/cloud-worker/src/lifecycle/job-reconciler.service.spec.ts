@@ -1,0 +1,303 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { loadConfig, WorkerConfig } from '@app/config';
+import type { IdentifiedRequest, JobRecord } from '@app/contracts';
+import { KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
+import { AmqpPublisher, ResultEvents } from '@app/messaging';
+import { createRootLogger, ROOT_LOGGER } from '@app/observability';
+import { JobLogs, JobRecordStore } from '@app/storage';
+import type { V1Job } from '@kubernetes/client-node';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { FakeDelivery, FakeInformer, FakeJobLogs, FakeKube, FakePublisher, FakeRecords } from '../../test/fakes.js';
+import { DeadLetters } from '../answers/dead-letters.js';
+import { Replies } from '../answers/replies.js';
+import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
+import { LogCapture } from '../logs/log-capture.service.js';
+import { WorkerMetrics } from '../worker.metrics.js';
+import { JobReconciler } from './job-reconciler.service.js';
+
+const settings: JobSettings = {
+  namespace: 'default',
+  backoffLimit: 0,
+  timeOutUnitSeconds: 1,
+  deadlineMarginSeconds: 120,
+  workerId: 'worker-1',
+  imagePullSecrets: [],
+  nodeSelector: {},
+  tolerations: [],
+  s3: { host: 'localhost', port: 9000, secretName: 'cloud-worker-s3' },
+};
+
+async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`${what} not met within ${timeoutMs} ms`);
+}
+
+describe('JobReconciler', () => {
+  let module: TestingModule;
+  let reconciler: JobReconciler;
+  let kube: FakeKube;
+  let informer: FakeInformer;
+  let records: FakeRecords;
+  let logs: FakeJobLogs;
+  let publisher: FakePublisher;
+
+  async function start(env: Record<string, string> = {}): Promise<void> {
+    const config = loadConfig(WorkerConfig, { RETRY_BASE_DELAY_MS: '1', RETRY_MAX_DELAY_MS: '5', MAX_FAILED_ATTEMPTS: '3', ORPHAN_GRACE_SECONDS: '0', WORKER_ID: 'worker-1', ...env });
+    module = await Test.createTestingModule({
+      providers: [
+        JobReconciler,
+        LogCapture,
+        Replies,
+        DeadLetters,
+        WorkerMetrics,
+        { provide: Registry, useValue: new Registry() },
+        { provide: WorkerConfig, useValue: config },
+        { provide: KubeApi, useValue: kube },
+        { provide: PodInformer, useValue: informer },
+        { provide: JobRecordStore, useValue: records },
+        { provide: JobLogs, useValue: logs },
+        { provide: AmqpPublisher, useValue: publisher },
+        { provide: ResultEvents, useFactory: () => new ResultEvents(publisher as unknown as AmqpPublisher, 'results') },
+        { provide: JOB_SETTINGS, useValue: settings },
+        { provide: JOB_NAMESPACE, useValue: 'default' },
+        { provide: ROOT_LOGGER, useValue: await createRootLogger({ app: 'spec', level: 'silent', format: 'json' }) },
+      ],
+    }).compile();
+    await module.init();
+    reconciler = module.get(JobReconciler);
+  }
+
+  beforeEach(() => {
+    kube = new FakeKube();
+    informer = new FakeInformer();
+    records = new FakeRecords();
+    logs = new FakeJobLogs();
+    publisher = new FakePublisher();
+  });
+  afterEach(async () => {
+    await reconciler?.beforeApplicationShutdown();
+    await module?.close();
+  });
+
+  function submit(overrides: Partial<IdentifiedRequest> = {}): { request: IdentifiedRequest; delivery: FakeDelivery } {
+    const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15, ...overrides };
+    const delivery = new FakeDelivery(request, request.id);
+    reconciler.receive(request, delivery);
+    return { request, delivery };
+  }
+
+  const jobOf = (request: IdentifiedRequest) => until(() => kube.jobs.get(`${request.jobName}-${request.id}`), 'the Job');
+  const recordOf = (request: IdentifiedRequest) => records.records.get(request.id);
+  const replyTo = (delivery: FakeDelivery) => publisher.to(delivery.replyTo).map((message) => message.body as Record<string, unknown>);
+
+  /** Runs a submitted request's Job to its end: its pod runs, writes its log and exits. */
+  async function runToEnd(request: IdentifiedRequest, exitCode = 0, log = 'Started\nSUCCESS\n'): Promise<V1Job> {
+    const job = await jobOf(request);
+    await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+    kube.logs.set(`${job.metadata!.name}-pod`, log);
+    informer.setPod(job, { exitCode });
+    return job;
+  }
+
+  it('takes a request sent straight to RabbitMQ to its end: record, Job, log, events in order, reply, acknowledgement, release', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(recordOf(request)).toMatchObject({ status: 'succeeded', exitCode: 0, logObject: `test-job-${request.id}.log`, announced: ['queued', 'running', 'succeeded'] });
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('Started\nSUCCESS\n');
+    expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    expect(replyTo(delivery)).toEqual([expect.objectContaining({ status: 'succeeded', result: `Job ${job.metadata!.name} complete.` })]);
+    expect(kube.jobs.get(job.metadata!.name!)?.metadata?.annotations?.['cloud-worker.io/collected-by']).toBe('worker-1');
+    expect(reconciler.inFlight()).toBe(0);
+  });
+
+  it('stores the real log when a log read fails once (the pod is still there: it goes only after the log is stored)', async () => {
+    await start();
+    kube.faults.log.next(new KubeApiError(500, 'InternalError', 'injected'));
+    const { request, delivery } = submit();
+    await runToEnd(request, 0, 'the real log\n');
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('the real log\n');
+    expect(kube.count('log ')).toBe(2);
+  });
+
+  it('stores the real log when a log read hangs and times out once', async () => {
+    await start();
+    kube.faults.log.next(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }));
+    const { request, delivery } = submit();
+    await runToEnd(request, 0, 'the real log\n');
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('the real log\n');
+  });
+
+  it('announces the end when the publish fails after the record was updated', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await jobOf(request);
+    await until(() => recordOf(request)?.status === 'running', 'running');
+    publisher.down = true;
+    kube.logs.set(`${job.metadata!.name}-pod`, 'log\n');
+    informer.setPod(job, { exitCode: 0 });
+    await until(() => recordOf(request)?.status === 'succeeded', 'the record to be settled');
+    expect(publisher.events(request.id)).not.toContain('job.succeeded');
+    expect(kube.jobs.get(job.metadata!.name!)?.metadata?.annotations?.['cloud-worker.io/collected-by']).toBeUndefined();
+    publisher.down = false;
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    expect(recordOf(request)?.announced).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it('does not read the logs again, nor replace the stored log, when a retry comes after the pods are gone', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await runToEnd(request, 0, 'the real log\n');
+    // The record update fails once after the log is stored; meanwhile the pods go.
+    records.faults.update.next(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    await until(() => logs.objects.size === 1, 'the log');
+    informer.removePods(job.metadata!.name!);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('the real log\n');
+    expect(logs.puts).toBe(1);
+    expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `test-job-${request.id}.log` });
+  });
+
+  it('keeps a log stored by an earlier worker when the pods are gone by the time another one finishes the Job', async () => {
+    await start();
+    const { request } = submit();
+    const job = await jobOf(request);
+    await until(() => recordOf(request)?.status === 'running', 'running');
+    logs.objects.set(`in.bucket/test-job-${request.id}.log`, 'stored earlier\n');
+    informer.setPod(job, { exitCode: 0 });
+    kube.logs.clear();
+    await until(() => recordOf(request)?.status === 'succeeded', 'settled');
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('stored earlier\n');
+  });
+
+  it('ends a request whose log the store refuses as failed with the reason, answers it and frees its slot', async () => {
+    await start();
+    logs.deniedBuckets.add('denied.bucket');
+    const { request, delivery } = submit({ outputBucket: 'denied.bucket' });
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'LogNotStored', exitCode: 0, logObject: null });
+    expect(replyTo(delivery)).toEqual([expect.objectContaining({ status: 'failed', reason: 'LogNotStored' })]);
+    expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.failed']);
+    expect(logs.puts).toBe(3);
+    expect(reconciler.inFlight()).toBe(0);
+  });
+
+  it('stops a Job cancelled in its record at the next resync when the cancel command was lost', async () => {
+    await start();
+    const { request, delivery } = submit({ image: 'mstc/sleep' });
+    const job = await jobOf(request);
+    informer.setPod(job, 'running');
+    kube.logs.set(`${job.metadata!.name}-pod`, 'Started, sleeping until killed\n');
+    await until(() => recordOf(request)?.status === 'running', 'running');
+    // The api cancels: the record says so, and its command never arrives.
+    await records.update(request.id, { status: 'cancelled', at: new Date().toISOString(), reason: 'Cancelled', exitCode: null, announced: ['cancelled'] });
+    reconciler.resync((await kube.listJobs()).items);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(kube.jobs.has(job.metadata!.name!)).toBe(false);
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('Started, sleeping until killed\n');
+    expect(recordOf(request)).toMatchObject({ status: 'cancelled', logObject: `test-job-${request.id}.log` });
+    expect(replyTo(delivery)).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+  });
+
+  it('times a Job out at its timeOut: log first, then the Job is deleted', async () => {
+    await start();
+    const { request, delivery } = submit({ image: 'mstc/sleep', timeOut: 1 });
+    const job = await jobOf(request);
+    informer.setPod(job, 'running');
+    kube.logs.set(`${job.metadata!.name}-pod`, 'Started, sleeping until killed\n');
+    await until(() => delivery.acked, 'the acknowledgement', 5000);
+    expect(recordOf(request)).toMatchObject({ status: 'timed_out', reason: 'DeadlineExceeded' });
+    expect(kube.jobs.has(job.metadata!.name!)).toBe(false);
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toContain('sleeping until killed');
+  });
+
+  it('runs a redelivered request once: the second copy adopts the Job and both are answered', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await jobOf(request);
+    const second = new FakeDelivery(request, request.id);
+    reconciler.receive(request, second);
+    await runToEnd(request);
+    await until(() => delivery.acked && second.acked, 'both acknowledgements');
+    expect(kube.count('create ')).toBe(1);
+    expect(replyTo(delivery)).toHaveLength(2);
+    expect(job.metadata!.name).toBe(`test-job-${request.id}`);
+  });
+
+  it('holds a request while S3 is unreachable and takes it to its end once it is back', async () => {
+    await start();
+    const down = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    records.faults.get.next(down(), down(), down(), down(), down(), down());
+    const { request, delivery } = submit();
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(recordOf(request)?.status).toBe('succeeded');
+  });
+
+  it('dead-letters the message of a request whose record is refused for good, after MAX_FAILED_ATTEMPTS, and never loops', async () => {
+    await start();
+    const refused = () => new SyntaxError('Unexpected token < in JSON');
+    records.faults.get.next(refused(), refused(), refused(), refused());
+    const { request, delivery } = submit();
+    await until(() => delivery.acked, 'the acknowledgement');
+    const [dead] = publisher.to('mstc.queue.work.dead-letter');
+    expect(dead.options.headers?.['x-cloud-worker-rejection']).toMatch(/read record: Unexpected token/);
+    expect(replyTo(delivery)).toEqual([expect.objectContaining({ status: 'rejected', id: request.id })]);
+    expect(kube.count('create ')).toBe(0);
+    expect(reconciler.inFlight()).toBe(0);
+  });
+
+  it('ends a request whose Job the Kubernetes API refuses as failed, with the refusal in its log', async () => {
+    await start();
+    const invalid = () => new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid: spec.template.spec.containers[0].image: Required value');
+    kube.faults.create.next(invalid(), invalid(), invalid());
+    const { request, delivery } = submit();
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'JobNotCreated' });
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toContain('is invalid');
+  });
+
+  it('refuses a message whose id belongs to different work, and runs the first', async () => {
+    await start();
+    const { request, delivery } = submit();
+    await jobOf(request);
+    const other = new FakeDelivery({}, request.id);
+    reconciler.receive({ ...request, jobName: 'other' }, other);
+    await until(() => other.acked, 'the refusal');
+    expect(publisher.to('mstc.queue.work.dead-letter')[0].options.headers?.['x-cloud-worker-rejection']).toContain('already used');
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+  });
+
+  it('finishes, at the resync, a Job that ended while no worker was there, and answers nobody twice', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    // A second Job, left by a worker that died: its record says running, its pod has ended.
+    const orphan: JobRecord = { ...recordOf(request)!, id: randomUUID(), status: 'running', logObject: null, announced: ['queued', 'running'], finishedAt: null };
+    orphan.jobName = `test-job-${orphan.id}`;
+    records.records.set(orphan.id, orphan);
+    const orphanJob = structuredClone(job);
+    orphanJob.metadata = { ...orphanJob.metadata, name: orphan.jobName, labels: { ...orphanJob.metadata!.labels, 'cloud-worker.io/request-id': orphan.id }, annotations: {} };
+    kube.jobs.set(orphan.jobName, orphanJob);
+    kube.logs.set(`${orphan.jobName}-pod`, 'orphan log\n');
+    informer.setPod(orphanJob, { exitCode: 0 });
+    expect(reconciler.resync((await kube.listJobs()).items)).toEqual({ adopted: 1 });
+    await until(() => records.records.get(orphan.id)?.status === 'succeeded' && kube.jobs.get(orphan.jobName)?.metadata?.annotations?.['cloud-worker.io/collected-by'], 'the orphan to be finished');
+    expect(publisher.events(orphan.id)).toEqual(['job.succeeded']);
+    expect(replyTo(delivery)).toHaveLength(1);
+  });
+});

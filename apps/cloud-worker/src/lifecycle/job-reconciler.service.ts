@@ -1,0 +1,444 @@
+import { WorkerConfig } from '@app/config';
+import { isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
+import { buildJob, COLLECTED_ANNOTATION, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
+import { ResultEvents } from '@app/messaging';
+import { ROOT_LOGGER, type Logger } from '@app/observability';
+import { JobRecordStore } from '@app/storage';
+import type { V1Job } from '@kubernetes/client-node';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DeadLetters } from '../answers/dead-letters.js';
+import type { Delivery } from '../answers/delivery.js';
+import { Replies } from '../answers/replies.js';
+import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
+import { LogCapture } from '../logs/log-capture.service.js';
+import { WorkerMetrics } from '../worker.metrics.js';
+import { classifyFailure, describeFailure } from './failures.js';
+import { KeyedWorkQueue } from './keyed-work-queue.js';
+import { nextStep, type JobPresence, type Situation, type Step, type StepKind } from './next-step.js';
+import { jobNotCreated, LOG_NOT_STORED_REASON, observeOutcome, outcomeFromRecord, type Outcome } from './outcome.js';
+
+/** A message of the work queue held for its request until the request is answered. */
+interface HeldDelivery {
+  request: IdentifiedRequest;
+  delivery: Delivery;
+}
+
+/** What this worker knows of one request it follows, keyed by the request id. */
+interface TrackedRequest {
+  id: string;
+  record: JobRecord | undefined;
+  recordStale: boolean;
+  deliveries: HeldDelivery[];
+  /** The Job as last read or created; null when found not to exist. */
+  job: V1Job | null | undefined;
+  presence: JobPresence;
+  jobStale: boolean;
+  sawPods: boolean;
+  /** When this worker created the Job: a creationTimestamp has whole seconds only. */
+  createdAtMs?: number;
+  published: Set<JobStatus>;
+  logStored: boolean;
+  logRefused: boolean;
+  outcome?: Outcome;
+  orphanSince?: number;
+  deadLetterReason?: string;
+  /** The step that failed with a refusal, and how many times in a row. */
+  refused?: { step: StepKind; count: number };
+  step?: StepKind;
+  deadlineTimer?: NodeJS.Timeout;
+  graceTimer?: NodeJS.Timeout;
+  log: Logger;
+}
+
+/** Requests worked at once; each run is a few requests to RabbitMQ, S3 and the Kubernetes API. */
+const RECONCILES_AT_ONCE = 64;
+
+/**
+ * The life of every request, from its message to its stored log, its announcements and its answer, as a
+ * level-based reconcile (controller-runtime's `Reconcile`, client-go's work queue): each trigger (a message, a
+ * pod change, a timer, a cancel, the resync) only queues the request's id; `reconcile(id)` reads where the
+ * request stands and takes the next missing step (`nextStep`) until it must wait. Every step is idempotent, so a
+ * step repeated after a failure, by a restarted worker or by a second worker does no harm; a failing request
+ * backs off on its own while the others go on.
+ */
+@Injectable()
+export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly tracked = new Map<string, TrackedRequest>();
+  private readonly queue: KeyedWorkQueue;
+
+  constructor(
+    @Inject(KubeApi) private readonly kube: KubeApi,
+    @Inject(PodInformer) private readonly informer: PodInformer,
+    @Inject(JobRecordStore) private readonly records: JobRecordStore,
+    @Inject(LogCapture) private readonly logs: LogCapture,
+    @Inject(ResultEvents) private readonly events: ResultEvents,
+    @Inject(Replies) private readonly replies: Replies,
+    @Inject(DeadLetters) private readonly deadLetters: DeadLetters,
+    @Inject(JOB_SETTINGS) private readonly settings: JobSettings,
+    @Inject(JOB_NAMESPACE) private readonly namespace: string,
+    @Inject(WorkerConfig) private readonly config: WorkerConfig,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.queue = new KeyedWorkQueue((id) => this.reconcile(id), {
+      parallelism: RECONCILES_AT_ONCE,
+      initialDelayMs: config.RETRY_BASE_DELAY_MS,
+      maxDelayMs: config.RETRY_MAX_DELAY_MS,
+      onFailure: (id, error, failures) => this.failed(id, error, failures),
+    });
+    metrics.countRetrying(() => this.queue.retrying());
+  }
+
+  onModuleInit(): void {
+    this.informer.onChange(({ pod }) => {
+      const id = pod.metadata?.labels?.[REQUEST_ID_LABEL];
+      const entry = id ? this.tracked.get(id) : undefined;
+      if (!entry) return;
+      entry.jobStale = true;
+      this.queue.add(entry.id);
+    });
+  }
+
+  /** Requests this worker follows. */
+  inFlight(): number {
+    return this.tracked.size;
+  }
+
+  /** Requests waiting out a backoff after a failure. */
+  retrying(): number {
+    return this.queue.retrying();
+  }
+
+  /** A valid work request from the queue; its message is held until the request is answered. */
+  receive(request: IdentifiedRequest, delivery: Delivery): void {
+    const entry = this.track(request.id);
+    entry.deliveries.push({ request, delivery });
+    entry.orphanSince = undefined;
+    this.queue.add(request.id);
+  }
+
+  /** The record may have changed elsewhere (a cancel from the api): read it again and act on it. */
+  refresh(id: string): boolean {
+    const entry = this.tracked.get(id);
+    if (!entry) return false;
+    entry.recordStale = true;
+    this.queue.add(id);
+    return true;
+  }
+
+  /** The resync: every request followed is read again, and each uncollected Job listed is followed. */
+  resync(jobs: V1Job[]): { adopted: number } {
+    let adopted = 0;
+    const listed = new Map(jobs.flatMap((job) => (job.metadata?.labels?.[REQUEST_ID_LABEL] ? [[job.metadata.labels[REQUEST_ID_LABEL], job] as const] : [])));
+    for (const [id, job] of listed) {
+      if (this.tracked.has(id) || job.metadata?.annotations?.[COLLECTED_ANNOTATION]) continue;
+      const entry = this.track(id);
+      this.learnJob(entry, job);
+      adopted++;
+    }
+    for (const entry of this.tracked.values()) {
+      entry.recordStale = true;
+      const job = listed.get(entry.id);
+      if (job) this.learnJob(entry, job);
+      // A Job known to be there that the list does not show has gone (or the list came before its creation).
+      else if (entry.presence === 'present') entry.presence = 'unknown';
+      this.queue.add(entry.id);
+    }
+    return { adopted };
+  }
+
+  /** Runs under way finish; held messages go back to the queue when the connections close, for the next worker. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const entry of this.tracked.values()) clearTimers(entry);
+    await this.queue.shutdown();
+  }
+
+  /** Takes the next missing steps for one request until it must wait for a trigger. */
+  private async reconcile(id: string): Promise<void> {
+    for (;;) {
+      const entry = this.tracked.get(id);
+      if (!entry) return;
+      entry.deliveries = entry.deliveries.filter(({ delivery }) => delivery.isLive());
+      const step = nextStep(this.situationOf(entry));
+      entry.step = step.kind;
+      if (step.kind === 'wait') return this.arm(entry);
+      if (step.kind === 'forget') return this.untrack(entry);
+      await this.take(entry, step);
+      if (entry.refused?.step === step.kind) entry.refused = undefined;
+    }
+  }
+
+  private situationOf(entry: TrackedRequest): Situation {
+    const { record } = entry;
+    const pods = this.informer.podsOfJob(record?.jobName ?? '');
+    if (pods.length > 0) entry.sawPods = true;
+    const observed =
+      record && !isTerminal(record.status) && (entry.presence === 'present' || entry.presence === 'absent')
+        ? observeOutcome({
+            pods,
+            job: entry.job,
+            jobStale: entry.jobStale,
+            sawPods: entry.sawPods,
+            deadlinePassed: Date.now() >= (this.deadlineOf(entry) ?? Infinity),
+            containerName: record.request.jobName,
+            backoffLimit: this.settings.backoffLimit,
+          })
+        : {};
+    const ending = Boolean(observed.outcome || entry.outcome || (record && isTerminal(record.status)));
+    const orphanWaiting = entry.deliveries.length === 0 && ending && !this.graceOver(entry);
+    return {
+      record,
+      recordStale: entry.recordStale,
+      hasDeliveries: entry.deliveries.length > 0,
+      conflicting: record !== undefined && entry.deliveries.some(({ request }) => !sameWork(record.request, request)),
+      job: entry.presence,
+      outcome: entry.outcome ?? (record && isTerminal(record.status) ? outcomeFromRecord(record, entry.job ?? undefined, pods.map((pod) => pod.metadata!.name!)) : undefined),
+      observed,
+      published: entry.published,
+      logStored: entry.logStored,
+      logRefused: entry.logRefused,
+      orphanWaiting,
+      deadLetter: entry.deadLetterReason !== undefined,
+    };
+  }
+
+  private async take(entry: TrackedRequest, step: Exclude<Step, { kind: 'wait' | 'forget' }>): Promise<void> {
+    switch (step.kind) {
+      case 'read-record':
+        entry.record = await this.records.get(entry.id);
+        entry.recordStale = false;
+        return;
+      case 'create-record':
+        return this.createRecord(entry);
+      case 'reject-conflicts':
+        return this.rejectConflicts(entry);
+      case 'announce':
+        await this.events.publish(entry.record!, step.status);
+        entry.published.add(step.status);
+        return;
+      case 'read-job':
+        this.learnJob(entry, (await this.kube.getJob(this.namespace, entry.record!.jobName)) ?? null);
+        return;
+      case 'create-job':
+        return this.createJob(entry);
+      case 'mark-running':
+        return this.markRunning(entry);
+      case 'store-log':
+        entry.outcome ??= step.outcome;
+        if ((await this.logs.store(entry.record!, step.outcome)) === 'kept') entry.log.info('kept the log stored earlier; the pods are gone');
+        entry.logStored = true;
+        return;
+      case 'settle':
+        return this.settle(entry, step.outcome);
+      case 'record-announced':
+        entry.record = (await this.records.update(entry.id, { status: entry.record!.status, at: new Date().toISOString(), announced: [...entry.published] })).record;
+        entry.published.clear();
+        return;
+      case 'reply':
+        for (const { delivery } of entry.deliveries) {
+          await this.replies.ended(delivery, entry.record!);
+          delivery.ack();
+        }
+        entry.deliveries = [];
+        return;
+      case 'release-job':
+        return this.releaseJob(entry);
+      case 'dead-letter':
+        for (const { delivery, request } of entry.deliveries) await this.deadLetters.reject(delivery, entry.deadLetterReason!, [], request.id);
+        this.metrics.messages.inc({ outcome: 'dead_lettered' }, entry.deliveries.length);
+        entry.deliveries = [];
+        entry.log.error({ reason: entry.deadLetterReason }, 'gave up on the request; its message is dead-lettered');
+        this.untrack(entry);
+        return;
+    }
+  }
+
+  private async createRecord(entry: TrackedRequest): Promise<void> {
+    const { request } = entry.deliveries[0];
+    // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
+    const { created, record } = await this.records.create(newJobRecord(request, new Date().toISOString()));
+    entry.record = record;
+    if (created) entry.log.info({ image: request.image }, 'work request received');
+  }
+
+  private async rejectConflicts(entry: TrackedRequest): Promise<void> {
+    const { record } = entry;
+    for (const held of entry.deliveries.filter(({ request }) => !sameWork(record!.request, request))) {
+      entry.log.warn('rejected a request whose id belongs to different work');
+      await this.deadLetters.reject(held.delivery, `Request id ${entry.id} was already used for a different request`, [], entry.id);
+      this.metrics.messages.inc({ outcome: 'conflict' });
+      entry.deliveries = entry.deliveries.filter((kept) => kept !== held);
+    }
+  }
+
+  private async createJob(entry: TrackedRequest): Promise<void> {
+    const request = { ...entry.record!.request, id: entry.id };
+    const manifest = buildJob(request, this.settings);
+    try {
+      const job = await this.kube.createJob(this.namespace, manifest);
+      entry.createdAtMs = Date.now();
+      this.learnJob(entry, job);
+      entry.log.info('Job created');
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.code === 409)) throw error;
+      const existing = await this.kube.getJob(this.namespace, manifest.metadata!.name!);
+      if (!existing) throw new KubeApiError(409, 'Conflict', `Job ${manifest.metadata!.name} exists and is gone again`);
+      this.learnJob(entry, existing);
+      entry.log.info('Job already exists; adopting it');
+    }
+  }
+
+  private async markRunning(entry: TrackedRequest): Promise<void> {
+    const result = await this.records.update(entry.id, { status: 'running', at: new Date().toISOString(), announced: [...entry.published] });
+    entry.record = result.record;
+    entry.published.clear();
+    if (result.outcome === 'applied') this.metrics.queueWait.observe(secondsBetween(result.record.queuedAt, result.record.startedAt!));
+  }
+
+  private async settle(entry: TrackedRequest, outcome: Outcome): Promise<void> {
+    const logObject = entry.logStored ? plannedLogObject(entry.record!) : null;
+    const refused = entry.logRefused && !isTerminal(entry.record!.status);
+    const at = new Date().toISOString();
+    const result = await this.records.update(entry.id, {
+      status: outcome.status === 'succeeded' && refused ? 'failed' : outcome.status,
+      at,
+      reason: refused ? LOG_NOT_STORED_REASON : outcome.reason,
+      exitCode: outcome.exitCode,
+      logObject,
+      announced: [...entry.published],
+    });
+    entry.record = result.record;
+    entry.published.clear();
+    if (result.outcome !== 'applied') return;
+    const { status, reason, exitCode, startedAt } = result.record;
+    this.metrics.jobsFinished.inc({ status });
+    if (startedAt) this.metrics.jobDuration.observe({ status }, secondsBetween(startedAt, at));
+    entry.log.info({ status, reason, exitCode, logObject }, 'Job ended');
+  }
+
+  private async releaseJob(entry: TrackedRequest): Promise<void> {
+    const outcome = entry.outcome ?? outcomeFromRecord(entry.record!, entry.job ?? undefined, []);
+    // Only now, with the log, the record and every announcement safe, may the Job go: deleted, or left to its TTL.
+    if (outcome.deleteJob || entry.record!.status === 'cancelled') await this.kube.deleteJob(this.namespace, entry.record!.jobName);
+    else await this.markCollected(entry.record!.jobName);
+    entry.presence = 'collected';
+  }
+
+  private async markCollected(jobName: string): Promise<void> {
+    try {
+      await this.kube.patchJob(this.namespace, jobName, [
+        { op: 'add', path: `/metadata/annotations/${COLLECTED_ANNOTATION.replace('/', '~1')}`, value: this.config.WORKER_ID },
+        { op: 'add', path: '/spec/ttlSecondsAfterFinished', value: this.config.JOB_TTL_SECONDS },
+      ]);
+    } catch (error) {
+      // A Job removed meanwhile needs no TTL.
+      if (!(error instanceof KubeApiError && error.code === 404)) throw error;
+    }
+  }
+
+  /**
+   * A failed run: an outage is retried with backoff for as long as it lasts; a refusal is tried
+   * MAX_FAILED_ATTEMPTS times, then the request ends with it (`failed`, or its message dead-lettered).
+   */
+  private failed(id: string, error: unknown, failures: number): 'retry' | 'now' {
+    const entry = this.tracked.get(id);
+    const step = entry?.step ?? 'read-record';
+    const kind = classifyFailure(error);
+    this.metrics.reconcileFailures.inc({ step, kind });
+    const log = entry?.log ?? this.logger.child({ requestId: id });
+    if (!entry || kind === 'transient') {
+      log.warn({ err: error, step, failures }, 'a step failed; retrying with backoff');
+      return 'retry';
+    }
+    entry.refused = { step, count: entry.refused?.step === step ? entry.refused.count + 1 : 1 };
+    if (entry.refused.count < this.config.MAX_FAILED_ATTEMPTS) {
+      log.warn({ err: error, step, attempts: entry.refused.count }, 'a step was refused; retrying with backoff');
+      return 'retry';
+    }
+    const reason = describeFailure(error);
+    log.error({ err: error, step, attempts: entry.refused.count }, 'a step was refused for good; ending the request');
+    entry.refused = undefined;
+    if (step === 'store-log') entry.logRefused = true;
+    else if (step === 'create-job') {
+      entry.outcome = jobNotCreated(reason);
+      entry.presence = 'absent';
+    } else entry.deadLetterReason = `Could not ${step.replace('-', ' ')}: ${reason}`;
+    return 'now';
+  }
+
+  private track(id: string): TrackedRequest {
+    let entry = this.tracked.get(id);
+    if (!entry) {
+      entry = {
+        id,
+        record: undefined,
+        recordStale: true,
+        deliveries: [],
+        job: undefined,
+        presence: 'unknown',
+        jobStale: false,
+        sawPods: false,
+        published: new Set(),
+        logStored: false,
+        logRefused: false,
+        log: this.logger.child({ requestId: id }),
+      };
+      this.tracked.set(id, entry);
+      this.metrics.jobsInFlight.set(this.tracked.size);
+    }
+    return entry;
+  }
+
+  private learnJob(entry: TrackedRequest, job: V1Job | null): void {
+    entry.job = job;
+    entry.jobStale = false;
+    entry.presence = !job ? 'absent' : job.metadata?.annotations?.[COLLECTED_ANNOTATION] ? 'collected' : 'present';
+    if (job?.metadata?.name) entry.log = this.logger.child({ requestId: entry.id, jobName: job.metadata.name });
+  }
+
+  /** While waiting: a timer for the request's time-out, and one for the end of an orphan's grace period. */
+  private arm(entry: TrackedRequest): void {
+    const deadline = this.deadlineOf(entry);
+    if (deadline !== undefined && !entry.deadlineTimer && entry.record?.status === 'running') {
+      entry.deadlineTimer = setTimeout(() => this.queue.add(entry.id), Math.max(0, deadline - Date.now()));
+    }
+    if (entry.orphanSince !== undefined && !entry.graceTimer && !this.graceOver(entry)) {
+      entry.graceTimer = setTimeout(() => {
+        // The worker holding the request has had its time; look at the Job afresh, in case it has collected it.
+        entry.presence = 'unknown';
+        this.queue.add(entry.id);
+      }, entry.orphanSince + this.config.ORPHAN_GRACE_SECONDS * 1000 - Date.now());
+    }
+  }
+
+  /** A request nobody here holds a message for waits this long, from when its end is seen, before it is finished here. */
+  private graceOver(entry: TrackedRequest): boolean {
+    entry.orphanSince ??= Date.now();
+    return Date.now() - entry.orphanSince >= this.config.ORPHAN_GRACE_SECONDS * 1000;
+  }
+
+  /** When the request's `timeOut` passes, counted from the Job's creation. */
+  private deadlineOf(entry: TrackedRequest): number | undefined {
+    const creationTimestamp = entry.job?.metadata?.creationTimestamp;
+    const created = entry.createdAtMs ?? (creationTimestamp ? new Date(creationTimestamp).getTime() : undefined);
+    return created === undefined || !entry.record ? undefined : created + timeOutSeconds(entry.record.request, this.settings) * 1000;
+  }
+
+  private untrack(entry: TrackedRequest): void {
+    clearTimers(entry);
+    if (entry.deliveries.length > 0) return;
+    this.tracked.delete(entry.id);
+    this.metrics.jobsInFlight.set(this.tracked.size);
+  }
+}
+
+function clearTimers(entry: TrackedRequest): void {
+  clearTimeout(entry.deadlineTimer);
+  clearTimeout(entry.graceTimer);
+  entry.deadlineTimer = undefined;
+  entry.graceTimer = undefined;
+}
+
+function secondsBetween(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}

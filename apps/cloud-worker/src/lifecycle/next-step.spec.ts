@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { newJobRecord, type JobRecord, type JobStatus } from '@app/contracts';
+import { nextStep, type Situation, type StepKind } from './next-step.js';
+import { cancelled, timedOut, type Outcome } from './outcome.js';
+
+const at = '2026-01-01T00:00:00.000Z';
+const request = { id: '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11', image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+const succeeded: Outcome = { status: 'succeeded', reason: null, exitCode: 0, podNames: ['pod-1'], deleteJob: false };
+
+function record(status: JobStatus, extra: Partial<JobRecord> = {}): JobRecord {
+  const started = status !== 'queued' && status !== 'cancelled' ? { startedAt: at } : {};
+  return { ...newJobRecord(request, at, ['queued']), status, ...started, ...extra };
+}
+
+function situation(overrides: Partial<Situation> = {}): Situation {
+  return {
+    record: record('running', { announced: ['queued', 'running'] }),
+    recordStale: false,
+    hasDeliveries: true,
+    conflicting: false,
+    job: 'present',
+    outcome: undefined,
+    observed: {},
+    published: new Set(),
+    logStored: false,
+    logRefused: false,
+    orphanWaiting: false,
+    deadLetter: false,
+    ...overrides,
+  };
+}
+
+const ended = (status: JobStatus, extra: Partial<JobRecord> = {}) =>
+  record(status, { announced: ['queued', 'running', status], logObject: 'test-job.log', finishedAt: at, ...extra });
+
+describe('nextStep', () => {
+  it.each<[string, Partial<Situation>, StepKind]>([
+    // A message arrives.
+    ['reads the record first', { recordStale: true }, 'read-record'],
+    ['makes a record for a request sent straight to RabbitMQ', { record: undefined }, 'create-record'],
+    ['forgets a Job whose record does not exist and that nobody asked for', { record: undefined, hasDeliveries: false }, 'forget'],
+    ['refuses a message whose id belongs to other work', { conflicting: true }, 'reject-conflicts'],
+    ['announces a queued record it made itself', { record: record('queued', { announced: [] }), job: 'unknown' }, 'announce'],
+    ['creates (or adopts) the Job of a queued request', { record: record('queued'), job: 'unknown' }, 'create-job'],
+    ['marks the request running once its Job is there', { record: record('queued'), job: 'present' }, 'mark-running'],
+    ['reads the Job of a running request redelivered', { job: 'unknown' }, 'read-job'],
+    ['leaves a queued request without a Job to whoever holds its message', { record: record('queued'), job: 'absent', hasDeliveries: false }, 'forget'],
+    // While the Job runs.
+    ['announces running when that event has not gone out', { record: record('running', { announced: ['queued'] }) }, 'announce'],
+    ['waits while the Job runs', {}, 'wait'],
+    ['reads the Job when its pods cannot tell', { observed: { needJob: true } }, 'read-job'],
+    // The Job has ended.
+    ['stores the log first', { observed: { outcome: succeeded } }, 'store-log'],
+    ['then settles the record', { observed: { outcome: succeeded }, logStored: true }, 'settle'],
+    ['settles without a log the store refused', { outcome: succeeded, logRefused: true }, 'settle'],
+    ['keeps the outcome decided first, whatever the pods say now', { outcome: timedOut(['pod-1']), observed: {} }, 'store-log'],
+    ['lets the worker holding the request finish an ended Job first', { observed: { outcome: succeeded }, hasDeliveries: false, orphanWaiting: true }, 'wait'],
+    ['ends a request whose Job was refused without creating it again', { record: record('queued'), job: 'absent', outcome: { ...succeeded, status: 'failed', podNames: [] } }, 'store-log'],
+    ['reads the record again when its Job was collected by another worker', { job: 'collected' }, 'read-record'],
+    // The record has ended.
+    ['announces the end', { record: ended('succeeded', { announced: ['queued', 'running'] }) }, 'announce'],
+    ['records the announcement before the Job may go', { record: ended('succeeded', { announced: ['queued', 'running'] }), published: new Set(['succeeded']) }, 'record-announced'],
+    ['releases the Job once everything is safe', { record: ended('succeeded') }, 'release-job'],
+    ['answers and acknowledges once the Job is released', { record: ended('succeeded'), job: 'collected' }, 'reply'],
+    ['forgets the request once answered', { record: ended('succeeded'), job: 'collected', hasDeliveries: false }, 'forget'],
+    ['answers a request whose Job is gone', { record: ended('succeeded'), job: 'absent' }, 'reply'],
+    ['reads the Job of an ended request', { record: ended('succeeded'), job: 'unknown' }, 'read-job'],
+    ['keeps the log so far of a Job cancelled while it ran', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']) }, 'store-log'],
+    ['records the log of a cancelled Job', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']), logStored: true }, 'settle'],
+    ['announces a cancel whose event the api could not publish', { record: ended('cancelled', { announced: ['queued'] }), outcome: cancelled([]) }, 'announce'],
+    ['leaves an ended Job to the worker holding it during the grace period', { record: ended('succeeded'), hasDeliveries: false, orphanWaiting: true }, 'wait'],
+    ['announces nothing for a record from before the outbox', { record: ended('succeeded', { announced: undefined }) }, 'release-job'],
+    // Giving up.
+    ['dead-letters the messages of a request that cannot go on', { deadLetter: true }, 'dead-letter'],
+  ])('%s', (_, overrides, expected) => {
+    expect(nextStep(situation(overrides)).kind).toBe(expected);
+  });
+
+  it('announces the statuses in order', () => {
+    expect(nextStep(situation({ record: ended('failed', { announced: [] }) }))).toEqual({ kind: 'announce', status: 'queued' });
+    expect(nextStep(situation({ record: ended('failed', { announced: [] }), published: new Set(['queued']) }))).toEqual({ kind: 'announce', status: 'running' });
+  });
+
+  it('stores the log and settles with the one outcome', () => {
+    const outcome = timedOut(['pod-1']);
+    expect(nextStep(situation({ outcome }))).toEqual({ kind: 'store-log', outcome });
+    expect(nextStep(situation({ outcome, logStored: true }))).toEqual({ kind: 'settle', outcome });
+  });
+});

@@ -1,0 +1,102 @@
+import { announcementsDue, isTerminal, type JobRecord, type JobStatus } from '@app/contracts';
+import type { Outcome } from './outcome.js';
+
+/** Where a request's Kubernetes Job stands, as far as this worker knows. */
+export type JobPresence = 'unknown' | 'present' | 'absent' | 'collected';
+
+/** Everything the reconcile decides on, read from the record, the Job, its pods, the messages held and the outbox. */
+export interface Situation {
+  record: JobRecord | undefined;
+  /** The cached record may be behind the store (a cancel command, a resync): read it first. */
+  recordStale: boolean;
+  /** Messages held for this request: they carry the request (to make a record or a Job from) and wait for an answer. */
+  hasDeliveries: boolean;
+  /** A held message asks for different work under this request id. */
+  conflicting: boolean;
+  job: JobPresence;
+  /** How the Job ended: decided once, from `observed` (or set when a step gave up), then kept. */
+  outcome: Outcome | undefined;
+  /** What the pods, the Job and the clock say now; `needJob` when the Job must be read to tell. */
+  observed: { outcome?: Outcome; needJob?: true };
+  /** Statuses whose events this worker has published and not yet recorded in the record's `announced`. */
+  published: ReadonlySet<JobStatus>;
+  logStored: boolean;
+  /** The store refused the log object for good. */
+  logRefused: boolean;
+  /** A Job nobody here holds a message for, waiting out the grace period for the worker that does. */
+  orphanWaiting: boolean;
+  /** A step failed for good and its failure is not one the job can end with: answer the messages with it. */
+  deadLetter: boolean;
+}
+
+export type Step =
+  | { kind: 'read-record' }
+  | { kind: 'create-record' }
+  | { kind: 'reject-conflicts' }
+  | { kind: 'announce'; status: JobStatus }
+  | { kind: 'read-job' }
+  | { kind: 'create-job' }
+  | { kind: 'mark-running' }
+  | { kind: 'store-log'; outcome: Outcome }
+  | { kind: 'settle'; outcome: Outcome }
+  | { kind: 'record-announced' }
+  | { kind: 'reply' }
+  | { kind: 'release-job' }
+  | { kind: 'dead-letter' }
+  /** Nothing to do until a trigger: a pod change, a message, a timer, a cancel, the resync. */
+  | { kind: 'wait' }
+  /** Nothing left to do: stop following the request. */
+  | { kind: 'forget' };
+
+export type StepKind = Step['kind'];
+
+/**
+ * The next missing step for one request, from its situation alone (a level-based reconcile: it does not matter
+ * how the situation came about, only what it is). The order is the order of the promises: the log is stored
+ * before the record says the job ended, the record before anything is announced, every announcement before the
+ * Job is released to its TTL or deleted, and the messages are acknowledged last.
+ */
+export function nextStep(s: Situation): Step {
+  if (s.recordStale) return { kind: 'read-record' };
+  if (s.deadLetter) return { kind: 'dead-letter' };
+  const record = s.record;
+  if (!record) return s.hasDeliveries ? { kind: 'create-record' } : { kind: 'forget' };
+  if (s.conflicting) return { kind: 'reject-conflicts' };
+  const [due] = announcementsDue(record, s.published);
+  if (due) return { kind: 'announce', status: due };
+  return isTerminal(record.status) ? nextStepOfEnded(s, record) : nextStepOfActive(s, record);
+}
+
+function nextStepOfActive(s: Situation, record: JobRecord): Step {
+  if (s.job === 'collected') return { kind: 'read-record' };
+  if (!s.outcome) {
+    if (s.job === 'unknown' || s.job === 'absent') {
+      // Creating adopts a Job that exists already (its name is the request's), so a redelivery never runs twice.
+      if (s.hasDeliveries && record.status === 'queued') return { kind: 'create-job' };
+      if (s.job === 'unknown') return { kind: 'read-job' };
+      // A queued request without a Job, held by nobody here: its message is in the queue or with another worker.
+      if (record.status === 'queued') return { kind: 'forget' };
+    }
+    if (record.status === 'queued') return { kind: 'mark-running' };
+  }
+  const outcome = s.outcome ?? s.observed.outcome;
+  if (!outcome) return s.observed.needJob ? { kind: 'read-job' } : { kind: 'wait' };
+  if (s.orphanWaiting) return { kind: 'wait' };
+  if (!s.logStored && !s.logRefused) return { kind: 'store-log', outcome };
+  return { kind: 'settle', outcome };
+}
+
+function nextStepOfEnded(s: Situation, record: JobRecord): Step {
+  if (s.job === 'unknown') return { kind: 'read-job' };
+  const unrecorded = s.published.has(record.status) && !(record.announced ?? []).includes(record.status);
+  if (s.job === 'present') {
+    if (s.orphanWaiting) return { kind: 'wait' };
+    // Cancelled by the api (or ended by another worker) while the Job ran: keep its log so far, then stop it.
+    if (!record.logObject && !s.logRefused) return s.logStored ? { kind: 'settle', outcome: s.outcome! } : { kind: 'store-log', outcome: s.outcome! };
+    // The Job is the last trace of an unrecorded announcement: record it before the Job may go.
+    if (unrecorded) return { kind: 'record-announced' };
+    return { kind: 'release-job' };
+  }
+  if (unrecorded) return { kind: 'record-announced' };
+  return s.hasDeliveries ? { kind: 'reply' } : { kind: 'forget' };
+}
