@@ -85,6 +85,15 @@ export class CommonConfig {
   @Max(3600, { message: 'SHUTDOWN_TIMEOUT_SECONDS must be at most 3600' })
   SHUTDOWN_TIMEOUT_SECONDS = 25;
 
+  /**
+   * Largest accepted work request, as an HTTP body (the api) or a message (the worker): work requests are small,
+   * so anything bigger is refused early.
+   */
+  @ToInteger()
+  @IsInt({ message: 'MAX_REQUEST_BYTES must be an integer' })
+  @Min(1024, { message: 'MAX_REQUEST_BYTES must be at least 1024' })
+  MAX_REQUEST_BYTES = 64 * 1024;
+
   get timeOutLimits(): TimeOutLimits {
     return { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES };
   }

@@ -30,6 +30,9 @@ export class IntakeController {
   @EventPattern<string>(WORK_REQUEST_PATTERN, WORK_TRANSPORT)
   async onWorkRequest(@Payload() message: WorkMessage, @Ctx() context: RmqContext): Promise<void> {
     const delivery = deliveryOf(context);
+    if (delivery.message.content.length > this.config.MAX_REQUEST_BYTES) {
+      return this.onUnreadable({ unreadable: `the message is larger than the limit of ${this.config.MAX_REQUEST_BYTES} bytes` }, context);
+    }
     const body = 'body' in message ? message.body : undefined;
     const id = requestIdOf(body, delivery.message.properties);
     const validation = validateWorkRequest(body, this.config.timeOutLimits);
