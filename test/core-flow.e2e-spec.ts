@@ -44,9 +44,12 @@ describe('the core flow over HTTP', () => {
     expect(log).toContain(`MINIO_SERVICE_HOST: ${system.s3.host}`);
     expect(log).toContain('SUCCESS');
 
-    // Released to its TTL once collected.
-    const job = system.sim.get('jobs', 'default', done.jobName);
-    expect(job?.metadata?.annotations?.['cloud-worker.io/collected-by']).toBe('worker-1');
+    // Released to its TTL once collected (right after the end is recorded and announced).
+    const job = await eventually(() => {
+      const current = system.sim.get('jobs', 'default', done.jobName);
+      return current?.metadata?.annotations?.['cloud-worker.io/collected-by'] && current;
+    }, 5000, 'the Job to be collected');
+    expect(job.metadata.annotations['cloud-worker.io/collected-by']).toBe('worker-1');
     expect(job?.spec?.ttlSecondsAfterFinished).toBe(30);
   });
 
@@ -55,7 +58,8 @@ describe('the core flow over HTTP', () => {
     const { record } = await submit({ image: 'mstc/python-test', jobName: 'counted', inputBucket: 'test.inputs' });
     const done = await ended(record.id);
     await eventually(() => system.sim.get('jobs', 'default', done.jobName)?.metadata?.annotations?.['cloud-worker.io/collected-by'], 5000, 'the Job to be collected');
-    const perJob = system.sim.requests.filter((request) => request.resource === 'jobs' || (request.resource === 'pods' && request.verb !== 'watch'));
+    // This Job's requests only: the one before may still be being released.
+    const perJob = system.sim.requests.filter((request) => request.name?.startsWith(done.jobName) && (request.resource === 'jobs' || request.resource === 'pods'));
     expect(perJob.map((request) => `${request.verb} ${request.resource}${request.subresource ? `/${request.subresource}` : ''}`)).toEqual([
       'create jobs',
       'get pods/log',

@@ -46,7 +46,10 @@ describe("the worker's Kubernetes access, against the simulator", () => {
     await kube.getJob('default', name);
     await kube.listJobs('default', MANAGED_SELECTOR);
     const pod = await eventually(async () => (await kube.listPods('default', `job-name=${name}`)).items[0], 5000, 'the pod');
-    await eventually(async () => (await kube.readPodLog('default', pod.metadata!.name!, 'probe', 1024)) !== undefined, 5000, 'the log');
+    await eventually(async () => {
+      const log = await kube.openPodLog('default', pod.metadata!.name!, 'probe', 1024);
+      return log && (await log.toArray()) !== undefined;
+    }, 5000, 'the log');
     await kube.patchJob('default', name, [{ op: 'add', path: '/spec/ttlSecondsAfterFinished', value: 30 }]);
     const watching = new AbortController();
     const watch = kube.watch('/api/v1/namespaces/default/pods', { timeoutSeconds: '1' }, { onConnected: () => watching.abort(), onEvent: () => undefined }, watching.signal);
@@ -66,7 +69,7 @@ describe("the worker's Kubernetes access, against the simulator", () => {
 
   it('reads a missing Job and a missing pod log as absent, not as errors', async () => {
     expect(await kube.getJob('default', 'no-such-job')).toBeUndefined();
-    expect(await kube.readPodLog('default', 'no-such-pod', 'x', 1024)).toBeUndefined();
+    expect(await kube.openPodLog('default', 'no-such-pod', 'x', 1024)).toBeUndefined();
   });
 
   it('keeps an answered watch open past the request time-out', async () => {

@@ -11,7 +11,8 @@ import {
   type V1PodList,
 } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export type KubeVerb = 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'log' | 'version';
 
@@ -109,9 +110,20 @@ export class KubeApi {
     return this.call('list', 'pods', () => this.core.listNamespacedPod({ namespace, labelSelector }));
   }
 
-  /** A container's log, or undefined when the pod is gone. */
-  async readPodLog(namespace: string, name: string, container: string, limitBytes: number): Promise<string | undefined> {
-    return this.call('log', 'pods', () => this.core.readNamespacedPodLog({ namespace, name, container, limitBytes })).catch(undefinedWhenNotFound);
+  /**
+   * A container's log as a stream (at most `limitBytes`), or undefined when the pod is gone. Bounded twice by the
+   * request time-out: waiting for the answer, and any silence of the body after it (the stream then fails), so a
+   * hung read fails instead of holding its Job for ever. Never read whole: a log can be hundreds of megabytes.
+   */
+  async openPodLog(namespace: string, name: string, container: string, limitBytes: number): Promise<Readable | undefined> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
+    const { status, body } = await this.stream('log', 'pods', path, { container, limitBytes: String(limitBytes) });
+    if (status === 404) {
+      body.resume();
+      return undefined;
+    }
+    if (status !== 200) throw statusError(status, await text(body));
+    return idleLimited(body, this.options.requestTimeoutMs);
   }
 
   async serverVersion(): Promise<string> {
@@ -131,30 +143,8 @@ export class KubeApi {
     handlers: { onConnected: () => void; onEvent: (event: WatchEvent<T>) => void },
     signal: AbortSignal,
   ): Promise<void> {
-    const cluster = this.kubeConfig.getCurrentCluster()!;
-    const url = new URL(cluster.server + path);
-    for (const [key, value] of Object.entries({ ...query, watch: 'true' })) url.searchParams.set(key, value);
-    const request = await this.kubeConfig.applyToFetchOptions({});
-    // The time-out bounds the wait for the server's answer only: node-fetch aborts the body too when the signal
-    // fires later, and an answered watch is to last as long as the server keeps it open.
-    const connecting = new AbortController();
-    const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
-    const resource = path.split('/').pop() ?? path;
-    let response;
-    try {
-      response = await fetch(url, { ...request, method: 'GET', signal: AbortSignal.any([signal, connecting.signal]) as never });
-    } catch (error) {
-      this.options.onRequest?.('watch', resource, 'error');
-      throw error;
-    } finally {
-      clearTimeout(connectTimer);
-    }
-    this.options.onRequest?.('watch', resource, response.status);
-    if (response.status !== 200) {
-      const body = await response.text().catch(() => '');
-      throw statusError(response.status, body);
-    }
-    const body = response.body as Readable;
+    const { status, body } = await this.stream('watch', path.split('/').pop() ?? path, path, { ...query, watch: 'true' }, signal);
+    if (status !== 200) throw statusError(status, await text(body));
     const abort = () => body.destroy();
     signal.addEventListener('abort', abort, { once: true });
     try {
@@ -164,6 +154,29 @@ export class KubeApi {
     } finally {
       signal.removeEventListener('abort', abort);
       body.destroy();
+    }
+  }
+
+  /**
+   * A GET whose body is read as a stream, counted once. The time-out bounds the wait for the server's answer
+   * only: node-fetch aborts the body too when the signal fires later, and an answered stream is to last as long
+   * as the server keeps it open (or the caller's signal allows).
+   */
+  private async stream(verb: KubeVerb, resource: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: Readable }> {
+    const url = new URL(this.kubeConfig.getCurrentCluster()!.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const request = await this.kubeConfig.applyToFetchOptions({});
+    const connecting = new AbortController();
+    const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
+    try {
+      const response = await fetch(url, { ...request, method: 'GET', signal: (signal ? AbortSignal.any([signal, connecting.signal]) : connecting.signal) as never });
+      this.options.onRequest?.(verb, resource, response.status);
+      return { status: response.status, body: response.body as Readable };
+    } catch (error) {
+      this.options.onRequest?.(verb, resource, 'error');
+      throw error;
+    } finally {
+      clearTimeout(connectTimer);
     }
   }
 
@@ -208,6 +221,38 @@ function readLines(stream: Readable, onLine: (line: string) => void): Promise<vo
     stream.once('close', () => resolve());
     stream.once('error', (error) => (stream.destroyed ? resolve() : reject(error)));
   });
+}
+
+/**
+ * The stream, failing with a TimeoutError when no data passes for `idleMs`: a log read the server stopped
+ * answering. (A consumer that stops reading for that long also ends it; it is then tried again.)
+ */
+function idleLimited(body: Readable, idleMs: number): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const watched: Transform = new Transform({
+    transform(chunk, _encoding, done) {
+      arm();
+      done(null, chunk);
+    },
+  });
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => watched.destroy(Object.assign(new Error(`the log stream sent nothing for ${idleMs} ms`), { name: 'TimeoutError' })), idleMs);
+  };
+  arm();
+  watched.once('close', () => clearTimeout(timer));
+  pipeline(body, watched).catch(() => undefined);
+  return watched;
+}
+
+async function text(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch {
+    // The status alone then says what went wrong.
+  }
+  return Buffer.concat(chunks).toString();
 }
 
 function undefinedWhenNotFound(error: unknown): undefined {

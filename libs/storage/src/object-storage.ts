@@ -1,12 +1,19 @@
 import { Client, InvalidBucketNameError, InvalidObjectNameError, S3Error } from 'minio';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 export interface ObjectStorageOptions {
   endpoint: string;
   accessKey: string;
   secretKey: string;
   region: string;
+  /**
+   * A streamed object up to this size goes in one PUT; a larger one in a multipart upload of parts this size,
+   * which is about all of it that is held in memory at once. S3 requires 5 MiB at least. Default 8 MiB.
+   */
+  partSizeBytes?: number;
 }
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 
 export interface PutOptions {
   contentType?: string;
@@ -41,6 +48,7 @@ export class ObjectStorage {
   private readonly client: Client;
   private readonly knownBuckets = new Set<string>();
   private readonly region: string;
+  private readonly partSize: number;
 
   constructor(options: ObjectStorageOptions) {
     const { host, port, useSSL } = s3Address(options.endpoint);
@@ -52,8 +60,10 @@ export class ObjectStorage {
       secretKey: options.secretKey,
       region: options.region,
       pathStyle: true,
+      partSize: options.partSizeBytes ?? DEFAULT_PART_SIZE,
     });
     this.region = options.region;
+    this.partSize = options.partSizeBytes ?? DEFAULT_PART_SIZE;
   }
 
   /** Creates the bucket unless it exists; remembered per process, so it costs one request per bucket. */
@@ -78,6 +88,52 @@ export class ObjectStorage {
       return etag;
     } catch (error) {
       if (isPreconditionFailure(error, options)) throw new PreconditionFailedError(bucket, key);
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a stream of unknown length without holding it in memory: what fits in one part goes in one PUT (the
+   * usual log: no extra requests); anything longer in a multipart upload, which the store completes only when
+   * the stream has ended well, so a stream that fails leaves no object behind.
+   */
+  async putStream(bucket: string, key: string, body: Readable, options: { contentType?: string } = {}): Promise<{ etag: string; size: number }> {
+    const chunks = body[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    while (size <= this.partSize) {
+      const next = await chunks.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
+      head.push(chunk);
+      size += chunk.length;
+    }
+    if (ended) return { etag: await this.put(bucket, key, Buffer.concat(head), options), size };
+    let total = size;
+    const rest = Readable.from(
+      (async function* () {
+        yield* head;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+          total += (next.value as Buffer).length;
+          yield next.value as Buffer;
+        }
+      })(),
+    );
+    const { etag } = await this.client.putObject(bucket, key, rest, undefined, { 'Content-Type': options.contentType ?? 'application/octet-stream' });
+    return { etag, size: total };
+  }
+
+  /** Whether the object exists. */
+  async exists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.client.statObject(bucket, key);
+      return true;
+    } catch (error) {
+      if (error instanceof S3Error && (error.code === 'NotFound' || error.code === 'NoSuchKey')) return false;
       throw error;
     }
   }
