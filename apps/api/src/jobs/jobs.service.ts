@@ -130,12 +130,9 @@ export class JobsService {
       });
     }
     if (stored.status === 'queued') {
-      // Its message (and queued event) may have been lost with a crashed replica; second copies are harmless, as
-      // the worker adopts the Job its deterministic name points at instead of starting another.
-      await this.events
-        .publish(stored)
-        .then(() => this.workQueue.publish(request))
-        .catch((error: unknown) => log.warn({ err: error }, 'could not publish the replayed request again'));
+      // Its message may have been lost with a crashed replica; a second copy is harmless, as the worker
+      // adopts the Job its deterministic name points at instead of starting another.
+      await this.workQueue.publish(request).catch((error: unknown) => log.warn({ err: error }, 'could not publish the replayed request again'));
     }
     this.metrics.submissions.inc({ outcome: 'replayed' });
     return { record: stored, replayed: true };

@@ -1,5 +1,5 @@
 import { WorkerConfig } from '@app/config';
-import { isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
+import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
 import { buildJob, COLLECTED_ANNOTATION, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
@@ -37,6 +37,7 @@ interface TrackedRequest {
   /** When this worker created the Job: a creationTimestamp has whole seconds only. */
   createdAtMs?: number;
   published: Set<JobStatus>;
+  applied: Set<JobStatus>;
   logStored: boolean;
   logRefused: boolean;
   outcome?: Outcome;
@@ -47,6 +48,7 @@ interface TrackedRequest {
   step?: StepKind;
   deadlineTimer?: NodeJS.Timeout;
   graceTimer?: NodeJS.Timeout;
+  announceTimer?: NodeJS.Timeout;
   log: Logger;
 }
 
@@ -195,6 +197,8 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       outcome: entry.outcome ?? (record && isTerminal(record.status) ? outcomeFromRecord(record, entry.job ?? undefined, pods.map((pod) => pod.metadata!.name!)) : undefined),
       observed,
       published: entry.published,
+      applied: entry.applied,
+      othersHadTheirTime: record !== undefined && Date.now() - Date.parse(record.updatedAt) >= this.graceMs(),
       logStored: entry.logStored,
       logRefused: entry.logRefused,
       orphanWaiting,
@@ -258,7 +262,9 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
     const { created, record } = await this.records.create(newJobRecord(request, new Date().toISOString()));
     entry.record = record;
-    if (created) entry.log.info({ image: request.image }, 'work request received');
+    if (!created) return;
+    entry.applied.add('queued');
+    entry.log.info({ image: request.image }, 'work request received');
   }
 
   private async rejectConflicts(entry: TrackedRequest): Promise<void> {
@@ -292,7 +298,9 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     const result = await this.records.update(entry.id, { status: 'running', at: new Date().toISOString(), announced: [...entry.published] });
     entry.record = result.record;
     entry.published.clear();
-    if (result.outcome === 'applied') this.metrics.queueWait.observe(secondsBetween(result.record.queuedAt, result.record.startedAt!));
+    if (result.outcome !== 'applied') return;
+    entry.applied.add('running');
+    this.metrics.queueWait.observe(secondsBetween(result.record.queuedAt, result.record.startedAt!));
   }
 
   private async settle(entry: TrackedRequest, outcome: Outcome): Promise<void> {
@@ -311,6 +319,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     entry.published.clear();
     if (result.outcome !== 'applied') return;
     const { status, reason, exitCode, startedAt } = result.record;
+    entry.applied.add(status);
     this.metrics.jobsFinished.inc({ status });
     if (startedAt) this.metrics.jobDuration.observe({ status }, secondsBetween(startedAt, at));
     entry.log.info({ status, reason, exitCode, logObject }, 'Job ended');
@@ -379,6 +388,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         jobStale: false,
         sawPods: false,
         published: new Set(),
+        applied: new Set(),
         logStored: false,
         logRefused: false,
         log: this.logger.child({ requestId: id }),
@@ -396,8 +406,19 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     if (job?.metadata?.name) entry.log = this.logger.child({ requestId: entry.id, jobName: job.metadata.name });
   }
 
-  /** While waiting: a timer for the request's time-out, and one for the end of an orphan's grace period. */
+  /**
+   * While waiting: a timer for the request's time-out, one for the end of an orphan's grace period, and one for
+   * when another writer's unrecorded announcement falls to this worker (the record is read again then).
+   */
   private arm(entry: TrackedRequest): void {
+    const { record } = entry;
+    if (record && !entry.announceTimer && announcementsDue(record, entry.published).length > 0) {
+      entry.announceTimer = setTimeout(() => {
+        entry.announceTimer = undefined;
+        entry.recordStale = true;
+        this.queue.add(entry.id);
+      }, Date.parse(record.updatedAt) + this.graceMs() - Date.now());
+    }
     const deadline = this.deadlineOf(entry);
     if (deadline !== undefined && !entry.deadlineTimer && entry.record?.status === 'running') {
       entry.deadlineTimer = setTimeout(() => this.queue.add(entry.id), Math.max(0, deadline - Date.now()));
@@ -407,14 +428,18 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         // The worker holding the request has had its time; look at the Job afresh, in case it has collected it.
         entry.presence = 'unknown';
         this.queue.add(entry.id);
-      }, entry.orphanSince + this.config.ORPHAN_GRACE_SECONDS * 1000 - Date.now());
+      }, entry.orphanSince + this.graceMs() - Date.now());
     }
+  }
+
+  private graceMs(): number {
+    return this.config.ORPHAN_GRACE_SECONDS * 1000;
   }
 
   /** A request nobody here holds a message for waits this long, from when its end is seen, before it is finished here. */
   private graceOver(entry: TrackedRequest): boolean {
     entry.orphanSince ??= Date.now();
-    return Date.now() - entry.orphanSince >= this.config.ORPHAN_GRACE_SECONDS * 1000;
+    return Date.now() - entry.orphanSince >= this.graceMs();
   }
 
   /** When the request's `timeOut` passes, counted from the Job's creation. */
@@ -435,8 +460,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 function clearTimers(entry: TrackedRequest): void {
   clearTimeout(entry.deadlineTimer);
   clearTimeout(entry.graceTimer);
+  clearTimeout(entry.announceTimer);
   entry.deadlineTimer = undefined;
   entry.graceTimer = undefined;
+  entry.announceTimer = undefined;
 }
 
 function secondsBetween(from: string, to: string): number {

@@ -22,6 +22,9 @@ function situation(overrides: Partial<Situation> = {}): Situation {
     outcome: undefined,
     observed: {},
     published: new Set(),
+    // By default this worker made every change, so every event is its own to publish.
+    applied: new Set(['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled']),
+    othersHadTheirTime: false,
     logStored: false,
     logRefused: false,
     orphanWaiting: false,
@@ -70,6 +73,11 @@ describe('nextStep', () => {
     ['announces a cancel whose event the api could not publish', { record: ended('cancelled', { announced: ['queued'] }), outcome: cancelled([]) }, 'announce'],
     ['leaves an ended Job to the worker holding it during the grace period', { record: ended('succeeded'), hasDeliveries: false, orphanWaiting: true }, 'wait'],
     ['announces nothing for a record from before the outbox', { record: ended('succeeded', { announced: undefined }) }, 'release-job'],
+    // Announcements of other writers (another worker, the api).
+    ['leaves an end another writer reached to it to announce', { record: ended('succeeded', { announced: ['queued', 'running'] }), applied: new Set(), job: 'collected', hasDeliveries: false }, 'wait'],
+    ['goes on with its own steps meanwhile', { record: record('running', { announced: ['queued'] }), applied: new Set() }, 'wait'],
+    ['announces it once the writer has had its time', { record: ended('succeeded', { announced: ['queued', 'running'] }), applied: new Set(), othersHadTheirTime: true }, 'announce'],
+    ['records what it published before it forgets the request', { record: ended('succeeded', { announced: ['queued', 'succeeded'] }), published: new Set(['running']), job: 'collected', hasDeliveries: false }, 'record-announced'],
     // Giving up.
     ['dead-letters the messages of a request that cannot go on', { deadLetter: true }, 'dead-letter'],
   ])('%s', (_, overrides, expected) => {

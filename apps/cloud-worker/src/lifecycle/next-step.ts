@@ -20,6 +20,13 @@ export interface Situation {
   observed: { outcome?: Outcome; needJob?: true };
   /** Statuses whose events this worker has published and not yet recorded in the record's `announced`. */
   published: ReadonlySet<JobStatus>;
+  /** Statuses this worker moved the record to: their events are its to publish, at once. */
+  applied: ReadonlySet<JobStatus>;
+  /**
+   * The record has not changed for a grace period: a status another writer reached and has not recorded as
+   * announced is taken to be unannounced (its writer died, or its publish failed) and is announced here.
+   */
+  othersHadTheirTime: boolean;
   logStored: boolean;
   /** The store refused the log object for good. */
   logRefused: boolean;
@@ -62,9 +69,11 @@ export function nextStep(s: Situation): Step {
   const record = s.record;
   if (!record) return s.hasDeliveries ? { kind: 'create-record' } : { kind: 'forget' };
   if (s.conflicting) return { kind: 'reject-conflicts' };
-  const [due] = announcementsDue(record, s.published);
-  if (due) return { kind: 'announce', status: due };
-  return isTerminal(record.status) ? nextStepOfEnded(s, record) : nextStepOfActive(s, record);
+  const due = announcementsDue(record, s.published);
+  // An event is its writer's to publish; another worker steps in only once the writer has had its time.
+  const announce = due.find((status) => s.applied.has(status) || s.othersHadTheirTime);
+  if (announce) return { kind: 'announce', status: announce };
+  return isTerminal(record.status) ? nextStepOfEnded(s, record, due.length > 0) : nextStepOfActive(s, record);
 }
 
 function nextStepOfActive(s: Situation, record: JobRecord): Step {
@@ -86,9 +95,9 @@ function nextStepOfActive(s: Situation, record: JobRecord): Step {
   return { kind: 'settle', outcome };
 }
 
-function nextStepOfEnded(s: Situation, record: JobRecord): Step {
+function nextStepOfEnded(s: Situation, record: JobRecord, othersToAnnounce: boolean): Step {
   if (s.job === 'unknown') return { kind: 'read-job' };
-  const unrecorded = s.published.has(record.status) && !(record.announced ?? []).includes(record.status);
+  const unrecorded = [...s.published].some((status) => !(record.announced ?? []).includes(status));
   if (s.job === 'present') {
     if (s.orphanWaiting) return { kind: 'wait' };
     // Cancelled by the api (or ended by another worker) while the Job ran: keep its log so far, then stop it.
@@ -98,5 +107,7 @@ function nextStepOfEnded(s: Situation, record: JobRecord): Step {
     return { kind: 'release-job' };
   }
   if (unrecorded) return { kind: 'record-announced' };
-  return s.hasDeliveries ? { kind: 'reply' } : { kind: 'forget' };
+  if (s.hasDeliveries) return { kind: 'reply' };
+  // Another writer's announcement is still to be recorded: stay until it is, or until it falls to this worker.
+  return othersToAnnounce ? { kind: 'wait' } : { kind: 'forget' };
 }
