@@ -4,13 +4,14 @@
  * and prints one table: every figure is the median of its rounds with their range, beside the baseline measured
  * in the same run and the ratio of the two.
  *
- *   npm run bench [-- --quick] [-- --only submit,latency,throughput,scale,listing] [-- --profile DIR]
+ *   npm run bench [-- --quick] [-- --only submit,latency,throughput,scale,listing,log] [-- --profile DIR]
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { AMQP_URL } from '../test/support/system.js';
+import { benchBigLog } from './big-log.js';
 import type { BenchSettings } from './harness.js';
 import { benchLatency, dispatchFloor } from './latency.js';
 import { benchRecordListing, formatRecordListing } from './record-listing.js';
@@ -19,7 +20,7 @@ import { median, percentile, spread } from './stats.js';
 import { benchSubmit, SUBMIT_CONCURRENCY } from './submit.js';
 import { benchThroughput, type ThroughputRun } from './throughput.js';
 
-const SECTIONS = ['submit', 'latency', 'throughput', 'scale', 'listing'] as const;
+const SECTIONS = ['submit', 'latency', 'throughput', 'scale', 'listing', 'log'] as const;
 /** Jobs in flight per worker (its prefetch) for the latency and throughput runs: the worker's default. */
 const CONCURRENCY = 10;
 
@@ -40,6 +41,7 @@ const plan = args.quick
       windowMs: 500,
       records: 200,
       listingRounds: 5,
+      logMegabytes: 20,
     }
   : {
       submit: { rounds: 3, seconds: 5, baselineSeconds: 3 },
@@ -52,6 +54,7 @@ const plan = args.quick
       windowMs: 2000,
       records: 10_000,
       listingRounds: 20,
+      logMegabytes: 200,
     };
 
 // The S3 test server keeps its objects under the temporary directory: on tmpfs its writes cost no disk I/O.
@@ -195,6 +198,17 @@ if (only.has('listing')) {
   log(`record listing: ${plan.records} records written in ${result.fillSeconds.toFixed(1)} s`);
   const [first, ...rest] = formatRecordListing(result);
   rows.push({ figure: `7 (issue 4) ${first[0]}`, value: first[1] }, ...rest.map(([figure, value]) => ({ figure, value })));
+}
+
+if (only.has('log')) {
+  const result = await benchBigLog(settings, plan.logMegabytes);
+  log(`big log: ${result.megabytes} MB log stored (${result.storedBytes} bytes) in ${result.seconds.toFixed(1)} s; worker peak resident ${result.idlePeakMb.toFixed(0)} MiB before, ${result.peakMb.toFixed(0)} MiB after`);
+  rows.push({
+    figure: `8 (issue 10) worker peak resident memory storing one Job's ${result.megabytes} MB log (MiB)`,
+    value: result.peakMb.toFixed(0),
+    baseline: `${result.idlePeakMb.toFixed(0)} (peak before the Job)`,
+    ratio: `${(result.peakMb - result.idlePeakMb).toFixed(0)} MiB more; stored ${(result.storedBytes / 2 ** 20).toFixed(0)} MiB in ${result.seconds.toFixed(1)} s`,
+  });
 }
 
 printTable();

@@ -2,7 +2,8 @@
  * Built-in images that run no child process, for scale tests: thousands of them cost no fork.
  *   sleep-exit     logs a few lines, waits SLEEP_MS (default 0), exits with EXIT_CODE (default 0)
  *   sleep-forever  logs a line and runs until it is killed
- * Both end at once on SIGTERM (exit 143) or SIGKILL (exit 137).
+ *   log-flood      logs LOG_MB (default 1) megabytes of numbered lines, a megabyte per turn of the event loop, and exits 0
+ * All end at once on SIGTERM (exit 143) or SIGKILL (exit 137).
  */
 import type { ContainerProcess, ContainerExit, OutputSink } from './container-runtime.js';
 import type { Timers } from './timers.js';
@@ -23,6 +24,23 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'sleep-forever': (env, output) => {
     output('stdout', `Started ${env.HOSTNAME ?? ''}, sleeping until killed\n`);
+  },
+  'log-flood': (env, output, timers, exit) => {
+    const megabytes = Number(env.LOG_MB ?? 1) || 1;
+    let written = 0;
+    let line = 0;
+    let cancelled = false;
+    const writeMegabyte = () => {
+      if (cancelled) return;
+      let chunk = '';
+      // Lines of exactly 64 bytes, so that a megabyte is 16,384 of them.
+      while (chunk.length < 1024 * 1024) chunk += `line ${String(++line).padStart(10, '0')} ${'x'.repeat(47)}\n`;
+      output('stdout', chunk);
+      if (++written < megabytes) setImmediate(writeMegabyte);
+      else exit(0);
+    };
+    timers.after(0, writeMegabyte);
+    return () => void (cancelled = true);
   },
 };
 

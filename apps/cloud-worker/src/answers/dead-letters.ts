@@ -3,8 +3,7 @@ import { DEAD_LETTER_REASON_HEADER, type FieldProblem } from '@app/contracts';
 import { AmqpPublisher } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { Inject, Injectable } from '@nestjs/common';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { classifyFailure } from '../lifecycle/failures.js';
+import { retryOutages } from '../lifecycle/failures.js';
 import type { Delivery } from './delivery.js';
 import { Replies } from './replies.js';
 
@@ -25,8 +24,7 @@ export class DeadLetters {
     @Inject(WorkerConfig) private readonly config: WorkerConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    const backoff = new ExponentialBackoff({ initialDelay: config.RETRY_BASE_DELAY_MS, maxDelay: config.RETRY_MAX_DELAY_MS });
-    this.retries = retry(handleWhen((error) => classifyFailure(error) === 'transient'), { backoff });
+    this.retries = retryOutages(config);
     this.retries.onRetry(({ delay }) => this.logger.warn({ delayMs: delay }, 'could not dead-letter a message; retrying'));
   }
 

@@ -1,5 +1,6 @@
 import { isPermanentKubeError } from '@app/kube';
 import { isPermanentStorageError } from '@app/storage';
+import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 
 export type FailureKind = 'transient' | 'permanent';
 
@@ -29,4 +30,13 @@ export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const { code } = error as Error & { code?: unknown };
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}
+
+/**
+ * The one retry policy for steps outside the reconcile's own queue (dead letters, the list of Jobs at start):
+ * outages are retried with the reconcile's backoff, refusals are not.
+ */
+export function retryOutages(delays: { RETRY_BASE_DELAY_MS: number; RETRY_MAX_DELAY_MS: number }): RetryPolicy {
+  const backoff = new ExponentialBackoff({ initialDelay: delays.RETRY_BASE_DELAY_MS, maxDelay: delays.RETRY_MAX_DELAY_MS });
+  return retry(handleWhen((error) => classifyFailure(error) === 'transient'), { backoff });
 }

@@ -86,7 +86,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       parallelism: RECONCILES_AT_ONCE,
       initialDelayMs: config.RETRY_BASE_DELAY_MS,
       maxDelayMs: config.RETRY_MAX_DELAY_MS,
-      onFailure: (id, error, failures) => this.failed(id, error, failures),
+      onFailure: (id, error, failure) => this.failed(id, error, failure),
     });
     metrics.countRetrying(() => this.queue.retrying());
   }
@@ -349,19 +349,19 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
    * A failed run: an outage is retried with backoff for as long as it lasts; a refusal is tried
    * MAX_FAILED_ATTEMPTS times, then the request ends with it (`failed`, or its message dead-lettered).
    */
-  private failed(id: string, error: unknown, failures: number): 'retry' | 'now' {
+  private failed(id: string, error: unknown, { failures, retryInMs }: { failures: number; retryInMs: number }): 'retry' | 'now' {
     const entry = this.tracked.get(id);
     const step = entry?.step ?? 'read-record';
     const kind = classifyFailure(error);
     this.metrics.reconcileFailures.inc({ step, kind });
     const log = entry?.log ?? this.logger.child({ requestId: id });
     if (!entry || kind === 'transient') {
-      log.warn({ err: error, step, failures }, 'a step failed; retrying with backoff');
+      log.warn({ err: error, step, failures, retryInMs }, 'a step failed; retrying with backoff');
       return 'retry';
     }
     entry.refused = { step, count: entry.refused?.step === step ? entry.refused.count + 1 : 1 };
     if (entry.refused.count < this.config.MAX_FAILED_ATTEMPTS) {
-      log.warn({ err: error, step, attempts: entry.refused.count }, 'a step was refused; retrying with backoff');
+      log.warn({ err: error, step, attempts: entry.refused.count, retryInMs }, 'a step was refused; retrying with backoff');
       return 'retry';
     }
     const reason = describeFailure(error);

@@ -7,10 +7,11 @@ export interface KeyedWorkQueueOptions {
   initialDelayMs: number;
   maxDelayMs: number;
   /**
-   * Told of each failure, with how many times in a row this key has failed. Returns `retry` to work it again
-   * after its backoff, or `now` to work it again at once (the handler has changed what the next attempt does).
+   * Told of each failure, with how many times in a row this key has failed and the backoff a retry would wait.
+   * Returns `retry` to work it again after that backoff, or `now` to work it again at once (the handler has
+   * changed what the next attempt does).
    */
-  onFailure: (key: string, error: unknown, failures: number) => 'retry' | 'now';
+  onFailure: (key: string, error: unknown, failure: { failures: number; retryInMs: number }) => 'retry' | 'now';
 }
 
 interface KeyState {
@@ -102,7 +103,8 @@ export class KeyedWorkQueue {
       next = 'done';
     } catch (error) {
       state.failures++;
-      next = this.options.onFailure(key, error, state.failures);
+      state.backoff = (state.backoff ?? this.backoff).next(undefined);
+      next = this.options.onFailure(key, error, { failures: state.failures, retryInMs: state.backoff.duration });
     }
     state.running = false;
     this.active--;
@@ -111,11 +113,10 @@ export class KeyedWorkQueue {
       return;
     }
     if (next === 'retry') {
-      state.backoff = (state.backoff ?? this.backoff).next(undefined);
       state.retryTimer = setTimeout(() => {
         state.retryTimer = undefined;
         this.add(key);
-      }, state.backoff.duration);
+      }, state.backoff!.duration);
       state.retryTimer.unref();
     } else if (next === 'now' || state.dirty) {
       this.add(key);

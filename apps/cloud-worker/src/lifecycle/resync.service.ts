@@ -2,9 +2,8 @@ import { WorkerConfig } from '@app/config';
 import { KubeApi, MANAGED_SELECTOR, PodInformer } from '@app/kube';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { JOB_NAMESPACE } from '../kubernetes/kubernetes.module.js';
-import { classifyFailure } from './failures.js';
+import { retryOutages } from './failures.js';
 import { JobReconciler } from './job-reconciler.service.js';
 
 /**
@@ -30,8 +29,7 @@ export class Resync implements OnApplicationShutdown {
   /** Before taking new work: follow the pods, then take over the Jobs earlier workers left; then resync periodically. */
   async start(): Promise<void> {
     await this.informer.start();
-    const backoff = new ExponentialBackoff({ initialDelay: this.config.RETRY_BASE_DELAY_MS, maxDelay: this.config.RETRY_MAX_DELAY_MS });
-    const untilListed = retry(handleWhen((error) => classifyFailure(error) === 'transient'), { backoff });
+    const untilListed = retryOutages(this.config);
     untilListed.onRetry(({ delay, ...failure }) => this.logger.warn({ err: 'error' in failure ? failure.error : undefined, delayMs: delay }, 'could not list the Jobs at start; retrying'));
     const { jobs, adopted } = await untilListed.execute(() => this.once(), this.stopping.signal);
     this.logger.info({ namespace: this.namespace, jobs, adopted }, 'reconciled Jobs found at start');
