@@ -55,6 +55,18 @@ describe('fault injection and the request log', () => {
     expect((await call(sim, 'GET', SECRETS)).status).toBe(200);
   });
 
+  it('fails or hangs only the requests a matcher picks', async () => {
+    sim.faults.failNext(1, { verb: 'get', resource: 'secrets', name: 'target' });
+    sim.faults.hangNext(1, { verb: 'create', resource: 'secrets' });
+    expect((await call(sim, 'GET', SECRETS)).status).toBe(200);
+    expect((await call(sim, 'GET', `${SECRETS}/other`)).status).toBe(404);
+    expect(sim.faults.pending()).toBe(2);
+    expect((await call(sim, 'GET', `${SECRETS}/target`)).status).toBe(500);
+    await expect(fetch(`${sim.url}${SECRETS}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    expect(sim.faults.pending()).toBe(0);
+    expect((await call(sim, 'GET', `${SECRETS}/target`)).status).toBe(404);
+  });
+
   it('drops every open watch at once', async () => {
     const pods = await watch(sim, `${PODS}?watch=true`);
     const jobs = await watch(sim, `${JOBS}?watch=true`);

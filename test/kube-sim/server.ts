@@ -96,7 +96,7 @@ export class ApiServer {
     this.requests.push(exchange.record);
     // A long local run would keep every request forever; the oldest go in batches, so a request stays O(1).
     if (this.requests.length > this.requestLogLimit) this.requests.splice(0, this.requests.length - Math.floor(this.requestLogLimit * 0.9));
-    const fault = this.faults.take();
+    const fault = this.faults.take(exchange.record);
     if (fault === 'hang') return;
     try {
       if (fault === 'fail') throw internalError('injected fault');

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ControllerGate } from './controller-gate.js';
 import { EventRecorder } from './event-recorder.js';
-import { RequestFaults } from './faults.js';
+import { RequestFaults, type RequestMatcher } from './faults.js';
 import { GarbageCollector } from './garbage-collector.js';
 import type { RequestRecord } from './http-exchange.js';
 import { Catalogue, DEFAULT_CATALOGUE_PATH, REPO_ROOT, type ImageCatalogue } from './images.js';
@@ -56,10 +56,12 @@ export interface KubeSim {
   faults: {
     /** Ends every open watch at once. */
     dropWatches(): void;
-    /** The next N requests answer 500 with a Status. */
-    failNext(count: number): void;
-    /** The next N requests never answer (until the client gives up or the simulator stops). */
-    hangNext(count: number): void;
+    /** The next N requests (of any kind, or those `match` picks) answer 500 with a Status. */
+    failNext(count: number, match?: RequestMatcher): void;
+    /** The next N requests (of any kind, or those `match` picks) never answer (until the client gives up or the simulator stops). */
+    hangNext(count: number, match?: RequestMatcher): void;
+    /** Failures and hangs injected and not yet taken by a request. */
+    pending(): number;
     /** Keeps only the last N events per resource for watches to resume from. */
     setWatchWindow(events: number): void;
     /** Job controller, TTL controller, garbage collector, namespace controller and kubelet. */
@@ -122,8 +124,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     openWatches: () => watches.list(),
     faults: {
       dropWatches: () => watches.dropAll(),
-      failNext: (count) => faults.failNext(count),
-      hangNext: (count) => faults.hangNext(count),
+      failNext: (count, match) => faults.failNext(count, match),
+      hangNext: (count, match) => faults.hangNext(count, match),
+      pending: () => faults.pending(),
       setWatchWindow: (events) => store.setWindow(events),
       pauseControllers: () => gate.pause(),
       resumeControllers: () => gate.resume(),
