@@ -60,6 +60,26 @@ describe('the S3 test server', () => {
     expect((await client.statObject('conditional', 'streamed')).size).toBe(chunk.length * 2);
   });
 
+  it('denies every request on a denied bucket with 403 AccessDenied, and serves it again once allowed', async () => {
+    await client.makeBucket('guarded');
+    await client.putObject('guarded', 'kept', 'before');
+    s3.deny('guarded');
+    await expect(client.putObject('guarded', 'new', 'x')).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(client.getObject('guarded', 'kept')).rejects.toMatchObject({ code: 'AccessDenied' });
+    // A HEAD answer has no body; the client still reads the status as AccessDenied.
+    await expect(client.bucketExists('guarded')).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(client.statObject('guarded', 'kept')).rejects.toMatchObject({ code: 'AccessDenied' });
+    // Other buckets are untouched.
+    await client.putObject('conditional', 'beside-denied', 'y');
+    const raw = await fetch(`${s3.endpoint}/guarded/kept`);
+    expect(raw.status).toBe(403);
+    expect(await raw.text()).toMatch(/<Error><Code>AccessDenied<\/Code><Message>Access Denied<\/Message><Resource>\/guarded\/kept<\/Resource>/);
+    s3.allow('guarded');
+    const body = await (await client.getObject('guarded', 'kept')).toArray();
+    expect(Buffer.concat(body).toString()).toBe('before');
+    await client.putObject('guarded', 'new', 'x');
+  });
+
   it('survives deletes and writes racing in one folder, and serves whole objects only', async () => {
     await client.makeBucket('racing');
     const reads: Promise<string>[] = [];

@@ -49,6 +49,10 @@ export interface S3Server {
   secretKey: string;
   /** Every request as `METHOD path?query`, for tests that count S3 requests. */
   requests: string[];
+  /** From now on every request on the bucket (and its objects) answers 403 AccessDenied, as S3 does for a bucket policy that denies. */
+  deny(bucket: string): void;
+  /** Undoes `deny`. */
+  allow(bucket: string): void;
   stop(): Promise<void>;
 }
 
@@ -56,7 +60,8 @@ export interface S3Server {
  * An S3-compatible server for tests and local runs: s3rver behind a thin front that adds what MinIO and
  * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
  * store relies on, whole-object reads while a put is under way, and an empty answer to `GET ?uploads` (the
- * minio client asks it before multipart uploads).
+ * minio client asks it before multipart uploads). Tests can deny a bucket (403 AccessDenied) to fake a store
+ * that refuses a write for good.
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const accessKey = options.accessKey ?? 'minioadmin';
@@ -71,12 +76,14 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   const handle = s3rver.callback();
   const keyLocks = new KeyedMutex();
   const requests: string[] = [];
+  const denied = new Set<string>();
 
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? '/', 'http://s3');
     const [bucket, ...keyParts] = url.pathname.slice(1).split('/');
     const key = decodeURIComponent(keyParts.join('/'));
+    if (denied.has(bucket)) return sendXml(res, 403, accessDeniedXml(url.pathname));
     if (req.method === 'GET' && url.searchParams.has('uploads') && !key) {
       return sendXml(res, 200, emptyUploadListing(bucket));
     }
@@ -102,6 +109,8 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     accessKey,
     secretKey,
     requests,
+    deny: (bucket) => void denied.add(bucket),
+    allow: (bucket) => void denied.delete(bucket),
     async stop() {
       await closeServer(server);
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
@@ -207,6 +216,11 @@ function emptyUploadListing(bucket: string): string {
 
 function errorXml(code: string, message: string, key: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><Key>${key}</Key></Error>`;
+}
+
+/** S3's answer to a request a policy denies (a HEAD gets the status alone; the client names it AccessDenied then). */
+function accessDeniedXml(resource: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><Resource>${resource}</Resource><RequestId>denied</RequestId></Error>`;
 }
 
 function closeServer(server: Server): Promise<void> {
