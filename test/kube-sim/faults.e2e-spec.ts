@@ -19,7 +19,7 @@ describe('fault injection and the request log', () => {
     sim.get('secrets', 'default', 'logged');
     sim.list('pods');
     expect(sim.requests.map(({ time, userAgent, ...rest }) => rest)).toEqual([
-      { method: 'POST', path: SECRETS, query: {}, verb: 'create', resource: 'secrets', namespace: 'default', status: 201 },
+      { method: 'POST', path: SECRETS, query: {}, verb: 'create', resource: 'secrets', namespace: 'default', name: 'logged', status: 201 },
       { method: 'GET', path: SECRETS, query: { labelSelector: 'a=b', limit: '5' }, verb: 'list', resource: 'secrets', namespace: 'default', status: 200 },
       { method: 'GET', path: `${SECRETS}/missing`, query: {}, verb: 'get', resource: 'secrets', namespace: 'default', name: 'missing', status: 404 },
       { method: 'PATCH', path: `${JOBS}/none/status`, query: {}, verb: 'patch', resource: 'jobs', subresource: 'status', namespace: 'default', name: 'none', status: 404 },

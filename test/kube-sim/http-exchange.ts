@@ -13,6 +13,7 @@ export interface RequestRecord {
   resource?: string;
   subresource?: string;
   namespace?: string;
+  /** From the path; for a create, the created object's name, once it is created. */
   name?: string;
   /** The response's status code; undefined while unanswered (a watch answers 200 at once). */
   status?: number;

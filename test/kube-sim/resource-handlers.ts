@@ -161,6 +161,8 @@ export class ResourceHandlers {
     const object = decodeObject(body, exchange.request.headers['content-type'], type);
     exchange.warnings.push(...checkFields(object, type, fieldValidationOf(exchange.query.get('fieldValidation'))));
     const created = this.registry.create(type, namespace, object, isDryRun(exchange));
+    // The path of a create names no object; the request log names the one created (generateName included).
+    exchange.record.name = created.object.metadata.name;
     this.respondObject(exchange, type, created, 201);
   }
 
