@@ -64,8 +64,15 @@ export class AppProcess {
 
   /** Resolves once `/health/ready` answers 200, as a Kubernetes readiness probe would wait for. */
   async whenReady(timeoutMs = 20_000): Promise<string> {
-    const url = await this.whenListening();
     const deadline = Date.now() + timeoutMs;
+    // The worker announces its URL only once it consumes, after taking over earlier Jobs: that wait counts too.
+    let timer: NodeJS.Timeout | undefined;
+    const url = await Promise.race([
+      this.whenListening(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${timeoutMs} ms:\n${this.output()}`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     while (Date.now() < deadline) {
       const status = await fetch(`${url}/health/ready`).then((response) => response.status, () => 0);
       if (status === 200) return url;

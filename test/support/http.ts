@@ -11,19 +11,21 @@ export interface Answer<T = unknown> {
 export class ApiClient {
   constructor(private readonly baseUrl: () => string) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
+  /** `timeoutMs` bounds the whole exchange: past it the answer rejects (a TimeoutError) instead of hanging. */
+  async request<T = unknown>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<Answer<T>> {
     const response = await fetch(`${this.baseUrl()}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      ...(timeoutMs !== undefined && { signal: AbortSignal.timeout(timeoutMs) }),
     });
     const text = await response.text();
     const isJson = response.headers.get('content-type')?.includes('json');
     return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T };
   }
 
-  submit(body: unknown): Promise<Answer<JobRecord>> {
-    return this.request<JobRecord>('POST', '/jobs', body);
+  submit(body: unknown, timeoutMs?: number): Promise<Answer<JobRecord>> {
+    return this.request<JobRecord>('POST', '/jobs', body, timeoutMs);
   }
 
   async record(id: string): Promise<JobRecord> {

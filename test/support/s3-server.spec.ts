@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
 import { startS3Server, type S3Server } from './s3-server.js';
+import { eventually } from './system.js';
 
 describe('the S3 test server', () => {
   let s3: S3Server;
@@ -59,6 +60,26 @@ describe('the S3 test server', () => {
     expect(s3.requests.some((request) => request.startsWith('POST /conditional/streamed?uploads'))).toBe(true);
     expect((await client.statObject('conditional', 'streamed')).size).toBe(chunk.length * 2);
   });
+
+  it('does not leave a key locked when a client goes away while its request waits for the key', async () => {
+    const { request, get } = await import('node:http');
+    await client.putObject('conditional', 'abandoned', 'v1');
+    // A PUT whose body is still coming holds the key.
+    const slow = request({ host: s3.host, port: s3.port, method: 'PUT', path: '/conditional/abandoned', headers: { 'content-length': '2' } });
+    slow.on('error', () => undefined);
+    slow.on('response', (response) => response.resume());
+    slow.write('a');
+    await eventually(() => s3.requests.includes('PUT /conditional/abandoned'), 2000, 'the PUT to arrive');
+    // A GET queued behind it whose client gives up, as a killed app's would.
+    const queued = get({ host: s3.host, port: s3.port, path: '/conditional/abandoned' });
+    queued.on('error', () => undefined);
+    await eventually(() => s3.requests.filter((r) => r === 'GET /conditional/abandoned').length === 1, 2000, 'the GET to arrive');
+    queued.destroy();
+    slow.end('b');
+    // The next request for the key is served (s3rver takes the unsigned PUT).
+    const body = await (await client.getObject('conditional', 'abandoned')).toArray();
+    expect(Buffer.concat(body).toString()).toBe('ab');
+  }, 10_000);
 
   it('denies every request on a denied bucket with 403 AccessDenied, and serves it again once allowed', async () => {
     await client.makeBucket('guarded');

@@ -88,15 +88,17 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       return sendXml(res, 200, emptyUploadListing(bucket));
     }
     if (!key) return handle(req, res);
+    // Listened for from the start: a client that goes away while its request waits for the key (a killed app)
+    // closes the response before its turn, and the key must not stay locked for ever.
+    const closed = new Promise<void>((resolve) => res.on('close', resolve));
     // Requests for one key are serialised: a precondition checked here still holds when s3rver writes, and a
     // read never sees a half-written file (s3rver writes in place; S3 and MinIO replace objects atomically).
     void keyLocks.run(`${bucket}/${key}`, async () => {
+      if (res.destroyed) return;
       const failure = await checkPreconditions(s3rver, bucket, key, req);
       if (failure) return sendXml(res, failure.status, errorXml(failure.code, failure.message, key));
-      await new Promise<void>((resolve) => {
-        res.on('close', resolve);
-        handle(req, res);
-      });
+      handle(req, res);
+      await closed;
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));

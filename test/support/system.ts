@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../kube-sim/index.js';
 import { AppProcess } from './apps.js';
 import { startS3Server, type S3Server } from './s3-server.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -30,6 +31,19 @@ export interface SystemOptions {
   /** Extra environment for both apps. */
   env?: Record<string, string>;
   sim?: KubeSimOptions;
+  /**
+   * Routes the apps' RabbitMQ (`amqp`) and S3 (`s3`) connections through TCP proxies that the test cuts and
+   * restores (`system.amqpProxy`, `system.s3Proxy`); the test's own clients keep connecting directly.
+   */
+  proxy?: { amqp?: boolean; s3?: boolean };
+}
+
+/** A message of the dead-letter queue, as the worker put it there. */
+export interface DeadLetter {
+  content: Buffer;
+  /** The `x-cloud-worker-rejection` header. */
+  reason: string | undefined;
+  properties: amqp.MessageProperties;
 }
 
 export const NAMESPACE = 'default';
@@ -38,6 +52,14 @@ export const S3_SECRET = 'cloud-worker-s3';
 /** `mstc/python-test` for the simulator's catalogue, sleeping this long instead of its default before it ends. */
 export function pythonTestImage(sleepSeconds: number): ImageCatalogue {
   return { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
+}
+
+/**
+ * The built-in `sleep-exit` image under names of its own, each sleeping its time before it exits 0, e.g.
+ * `napImages({ 'nap/1s': 1000 })`. Its log: `Started <pod>`, `Sleeping <ms> ms`, `Exiting with code 0`.
+ */
+export function napImages(sleeps: Record<string, number>): ImageCatalogue {
+  return Object.fromEntries(Object.entries(sleeps).map(([image, ms]) => [image, { inProcess: 'sleep-exit', env: { SLEEP_MS: String(ms) } }]));
 }
 
 /**
@@ -59,6 +81,7 @@ export class TestSystem {
     readonly channel: Channel,
     private readonly env: Record<string, string>,
     private readonly tempDir: string,
+    private readonly proxies: { amqp?: TcpProxy; s3?: TcpProxy },
   ) {
     this.s3Client = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
   }
@@ -68,6 +91,11 @@ export class TestSystem {
     const names = options.names === 'mstc' ? mstcNames() : uniqueNames();
     const [s3, sim] = await Promise.all([startS3Server(), startKubeSim({ kubeconfigPath: join(tempDir, 'kubeconfig'), ...options.sim })]);
     await createS3Secret(sim, s3);
+    const broker = new URL(AMQP_URL);
+    const proxies = {
+      amqp: options.proxy?.amqp ? await new TcpProxy(broker.hostname, Number(broker.port || 5672)).listen() : undefined,
+      s3: options.proxy?.s3 ? await new TcpProxy(s3.host, s3.port).listen() : undefined,
+    };
     const connection = await amqp.connect(AMQP_URL);
     // A test that makes the broker close a channel must not take the whole run down with an unhandled event.
     connection.on('error', () => undefined);
@@ -75,12 +103,14 @@ export class TestSystem {
     channel.on('error', () => undefined);
     const env = {
       ...connectionEnv(names, s3, sim),
+      ...(proxies.amqp && { AMQP_URL: viaProxy(AMQP_URL, proxies.amqp) }),
+      ...(proxies.s3 && { S3_ENDPOINT: viaProxy(s3.endpoint, proxies.s3) }),
       ORPHAN_GRACE_SECONDS: '1',
       WATCH_STALL_SECONDS: '10',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
       ...options.env,
     };
-    const system = new TestSystem(names, s3, sim, connection, channel, env, tempDir);
+    const system = new TestSystem(names, s3, sim, connection, channel, env, tempDir, proxies);
     const starting: Promise<unknown>[] = [];
     for (let i = 0; i < (options.workers ?? 1); i++) starting.push(system.startWorker());
     if (options.api ?? true) starting.push(system.startApi());
@@ -99,6 +129,45 @@ export class TestSystem {
     this.api = AppProcess.start('api', { ...this.env, ...env });
     this.apiUrl = await this.api.whenReady();
     return this.api;
+  }
+
+  /** The proxy between the apps and RabbitMQ (with `proxy: { amqp: true }`). */
+  get amqpProxy(): TcpProxy {
+    if (!this.proxies.amqp) throw new Error('the system was started without proxy.amqp');
+    return this.proxies.amqp;
+  }
+
+  /** The proxy between the apps and the S3 server (with `proxy: { s3: true }`). */
+  get s3Proxy(): TcpProxy {
+    if (!this.proxies.s3) throw new Error('the system was started without proxy.s3');
+    return this.proxies.s3;
+  }
+
+  /** A job record as stored, read from the S3 server directly (not through the api or a proxy). */
+  async record(id: string): Promise<JobRecord | undefined> {
+    const text = await this.objectText(this.names.recordsBucket, `jobs/${id}.json`).catch((error: { code?: string }) => {
+      if (error.code === 'NoSuchKey') return undefined;
+      throw error;
+    });
+    return text === undefined ? undefined : (JSON.parse(text) as JobRecord);
+  }
+
+  /** Names of the objects in a bucket, in key order. */
+  async objectNames(bucket: string, prefix = ''): Promise<string[]> {
+    const names: string[] = [];
+    // ListObjects v1: the S3 test server cannot page v2 listings (see ObjectStorage.listKeys).
+    for await (const item of this.s3Client.listObjects(bucket, prefix, true)) if (item.name) names.push(item.name);
+    return names;
+  }
+
+  /** How many times each Job was created (201 answers to `create jobs`), by Job name. */
+  jobsCreated(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const request of this.sim.requests) {
+      if (request.verb !== 'create' || request.resource !== 'jobs' || request.status !== 201 || !request.name) continue;
+      counts.set(request.name, (counts.get(request.name) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /** An object of the S3 test server as text. */
@@ -135,8 +204,21 @@ export class TestSystem {
     return events;
   }
 
+  /** Every message the worker dead-letters from now on (consumed from the dead-letter queue as it arrives). */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    await this.channel.assertQueue(this.names.deadLetterQueue, { durable: true });
+    await this.channel.consume(this.names.deadLetterQueue, (message) => {
+      if (!message) return;
+      const reason = message.properties.headers?.['x-cloud-worker-rejection'] as string | undefined;
+      letters.push({ content: message.content, reason, properties: message.properties });
+    }, { noAck: true });
+    return letters;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.workers, ...(this.api ? [this.api] : [])].map((app) => app.kill('SIGKILL')));
+    await Promise.all(Object.values(this.proxies).map((proxy) => proxy?.stop()));
     if (this.names.workQueue !== 'mstc.queue.work') {
       await this.channel.deleteQueue(this.names.workQueue).catch(() => undefined);
       await this.channel.deleteQueue(this.names.deadLetterQueue).catch(() => undefined);
@@ -200,6 +282,31 @@ export async function createS3Secret(sim: KubeSim, credentials: { accessKey: str
     namespace: NAMESPACE,
     body: { metadata: { name: S3_SECRET }, stringData: { accessKey: credentials.accessKey, secretKey: credentials.secretKey } },
   });
+}
+
+/** The URL with its host and port replaced by the proxy's. */
+function viaProxy(url: string, proxy: TcpProxy): string {
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  return proxied.toString().replace(/\/$/, '');
+}
+
+/**
+ * Watches a value for `durationMs` and fails as soon as it differs from what it was at the start (compared as
+ * JSON): how a test shows that nothing more happens, e.g. no second reply within a resync period.
+ */
+export async function unchangedFor<T>(read: () => T | Promise<T>, durationMs: number, what = 'value', intervalMs = 100): Promise<T> {
+  const first = await read();
+  const deadline = Date.now() + durationMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const now = await read();
+    if (JSON.stringify(now) !== JSON.stringify(first)) {
+      throw new Error(`${what} changed within ${durationMs} ms: from ${JSON.stringify(first)} to ${JSON.stringify(now)}`);
+    }
+  }
+  return first;
 }
 
 /** Polls (every `intervalMs`) until the check returns a value (not undefined, null or false), or fails with the last state seen. */
