@@ -105,7 +105,8 @@ export class TestSystem {
       ...connectionEnv(names, s3, sim),
       ...(proxies.amqp && { AMQP_URL: viaProxy(AMQP_URL, proxies.amqp) }),
       ...(proxies.s3 && { S3_ENDPOINT: viaProxy(s3.endpoint, proxies.s3) }),
-      ORPHAN_GRACE_SECONDS: '1',
+      // Longer than a worker busy with a thousand Jobs takes to finish one, so that no other worker steps in.
+      ORPHAN_GRACE_SECONDS: '20',
       WATCH_STALL_SECONDS: '10',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
       ...options.env,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
 import type { IdentifiedRequest, JobRecord } from '@app/contracts';
-import { KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
+import { buildJob, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
 import { JobLogs, JobRecordStore } from '@app/storage';
@@ -292,6 +292,7 @@ describe('JobReconciler', () => {
     records.records.set(orphan.id, orphan);
     const orphanJob = structuredClone(job);
     orphanJob.metadata = { ...orphanJob.metadata, name: orphan.jobName, labels: { ...orphanJob.metadata!.labels, 'cloud-worker.io/request-id': orphan.id }, annotations: {} };
+    orphanJob.status = { conditions: [{ type: 'Complete', status: 'True' }] };
     kube.jobs.set(orphan.jobName, orphanJob);
     kube.logs.set(`${orphan.jobName}-pod`, 'orphan log\n');
     informer.setPod(orphanJob, { exitCode: 0 });
@@ -299,5 +300,13 @@ describe('JobReconciler', () => {
     await until(() => records.records.get(orphan.id)?.status === 'succeeded' && kube.jobs.get(orphan.jobName)?.metadata?.annotations?.['cloud-worker.io/collected-by'], 'the orphan to be finished');
     expect(publisher.events(orphan.id)).toEqual(['job.succeeded']);
     expect(replyTo(delivery)).toHaveLength(1);
+  });
+
+  it('leaves a running Job of another worker to it at a periodic resync, and takes it at start', async () => {
+    await start();
+    const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/sleep', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+    const running = await kube.createJob('default', buildJob(request, settings));
+    expect(reconciler.resync([running])).toEqual({ adopted: 0 });
+    expect(reconciler.resync([running], true)).toEqual({ adopted: 1 });
   });
 });

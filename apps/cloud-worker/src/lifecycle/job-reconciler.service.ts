@@ -1,6 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
-import { buildJob, COLLECTED_ANNOTATION, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
+import { buildJob, COLLECTED_ANNOTATION, jobCondition, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
@@ -128,12 +128,18 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     return true;
   }
 
-  /** The resync: every request followed is read again, and each uncollected Job listed is followed. */
-  resync(jobs: V1Job[]): { adopted: number } {
+  /**
+   * The resync: every request followed is read again, and the uncollected Jobs listed are followed: all of them
+   * at start (whoever held them may be gone), later only those that have ended (a running Job's message is
+   * held by a worker, or back in the queue, so its end is that worker's to take; one whose message was lost is
+   * taken up once it ends).
+   */
+  resync(jobs: V1Job[], atStart = false): { adopted: number } {
     let adopted = 0;
     const listed = new Map(jobs.flatMap((job) => (job.metadata?.labels?.[REQUEST_ID_LABEL] ? [[job.metadata.labels[REQUEST_ID_LABEL], job] as const] : [])));
     for (const [id, job] of listed) {
       if (this.tracked.has(id) || job.metadata?.annotations?.[COLLECTED_ANNOTATION]) continue;
+      if (!atStart && jobCondition(job).kind === 'active') continue;
       const entry = this.track(id);
       this.learnJob(entry, job);
       adopted++;
@@ -403,6 +409,8 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     entry.job = job;
     entry.jobStale = false;
     entry.presence = !job ? 'absent' : job.metadata?.annotations?.[COLLECTED_ANNOTATION] ? 'collected' : 'present';
+    // A Job released or gone means its record has most likely ended elsewhere: read it before acting on a copy.
+    if (entry.presence !== 'present' && entry.record && !isTerminal(entry.record.status)) entry.recordStale = true;
     if (job?.metadata?.name) entry.log = this.logger.child({ requestId: entry.id, jobName: job.metadata.name });
   }
 
@@ -425,8 +433,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     }
     if (entry.orphanSince !== undefined && !entry.graceTimer && !this.graceOver(entry)) {
       entry.graceTimer = setTimeout(() => {
-        // The worker holding the request has had its time; look at the Job afresh, in case it has collected it.
+        // The worker holding the request has had its time; look at the Job and the record afresh, in case it has
+        // finished them.
         entry.presence = 'unknown';
+        entry.recordStale = true;
         this.queue.add(entry.id);
       }, entry.orphanSince + this.graceMs() - Date.now());
     }
@@ -436,9 +446,13 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     return this.config.ORPHAN_GRACE_SECONDS * 1000;
   }
 
-  /** A request nobody here holds a message for waits this long, from when its end is seen, before it is finished here. */
+  /**
+   * A request nobody here holds a message for waits this long, from when its Job ended (or, where the Job does
+   * not say, from when its end was seen here), before it is finished here: the worker that holds it finishes it
+   * well within that time when it is alive, so ORPHAN_GRACE_SECONDS must be longer than a busy worker takes.
+   */
   private graceOver(entry: TrackedRequest): boolean {
-    entry.orphanSince ??= Date.now();
+    entry.orphanSince ??= endedAt(entry.job) ?? Date.now();
     return Date.now() - entry.orphanSince >= this.graceMs();
   }
 
@@ -464,6 +478,13 @@ function clearTimers(entry: TrackedRequest): void {
   entry.deadlineTimer = undefined;
   entry.graceTimer = undefined;
   entry.announceTimer = undefined;
+}
+
+/** When the Job controller saw the Job end, from its Complete or Failed condition. */
+function endedAt(job: V1Job | null | undefined): number | undefined {
+  const ended = job?.status?.conditions?.find((condition) => (condition.type === 'Complete' || condition.type === 'Failed') && condition.status === 'True');
+  const at = ended?.lastTransitionTime ?? job?.status?.completionTime;
+  return at ? new Date(at).getTime() : undefined;
 }
 
 function secondsBetween(from: string, to: string): number {

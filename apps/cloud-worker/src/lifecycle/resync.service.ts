@@ -31,7 +31,7 @@ export class Resync implements OnApplicationShutdown {
     await this.informer.start();
     const untilListed = retryOutages(this.config);
     untilListed.onRetry(({ delay, ...failure }) => this.logger.warn({ err: 'error' in failure ? failure.error : undefined, delayMs: delay }, 'could not list the Jobs at start; retrying'));
-    const { jobs, adopted } = await untilListed.execute(() => this.once(), this.stopping.signal);
+    const { jobs, adopted } = await untilListed.execute(() => this.once(true), this.stopping.signal);
     this.logger.info({ namespace: this.namespace, jobs, adopted }, 'reconciled Jobs found at start');
     this.timer = setInterval(() => {
       this.once().catch((error: unknown) => this.logger.warn({ err: error }, 'resync could not list the Jobs; the next one will'));
@@ -44,8 +44,8 @@ export class Resync implements OnApplicationShutdown {
     this.stopping.abort();
   }
 
-  private async once(): Promise<{ jobs: number; adopted: number }> {
+  private async once(atStart = false): Promise<{ jobs: number; adopted: number }> {
     const list = await this.kube.listJobs(this.namespace, MANAGED_SELECTOR);
-    return { jobs: list.items.length, ...this.reconciler.resync(list.items) };
+    return { jobs: list.items.length, ...this.reconciler.resync(list.items, atStart) };
   }
 }

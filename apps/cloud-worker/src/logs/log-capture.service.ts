@@ -30,7 +30,7 @@ export class LogCapture {
     const objectName = plannedLogObject(record);
     const opened = await this.openPodLogs(outcome.podNames, record.request.jobName);
     const anyLog = opened.some(({ log }) => log !== undefined);
-    if (!anyLog && !outcome.note && (await this.logs.exists(record.outputBucket, objectName))) return 'kept';
+    if (!anyLog && (await this.logs.exists(record.outputBucket, objectName))) return 'kept';
     const body = new PassThrough();
     const writing = this.concatenate(body, opened, outcome, record.jobName);
     try {
