@@ -51,6 +51,15 @@ describe('RequestFaults', () => {
     expect(faults.take(jobCreate)).toBeUndefined();
   });
 
+  it('forgets every rule on clear', () => {
+    const faults = new RequestFaults();
+    faults.failNext(2);
+    faults.hangNext(1, { resource: 'pods' });
+    faults.clear();
+    expect(faults.pending()).toBe(0);
+    expect(faults.take(podLog)).toBeUndefined();
+  });
+
   it('ignores counts of zero or less', () => {
     const faults = new RequestFaults();
     faults.failNext(0);

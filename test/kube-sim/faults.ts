@@ -33,6 +33,11 @@ export class RequestFaults {
     this.add('hang', count, match);
   }
 
+  /** Drops every failure and hang not yet taken. */
+  clear(): void {
+    this.rules = [];
+  }
+
   /** Faults injected and not yet taken by a request. */
   pending(): number {
     return this.rules.reduce((sum, rule) => sum + rule.remaining, 0);

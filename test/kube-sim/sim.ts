@@ -62,6 +62,8 @@ export interface KubeSim {
     hangNext(count: number, match?: RequestMatcher): void;
     /** Failures and hangs injected and not yet taken by a request. */
     pending(): number;
+    /** Drops the failures and hangs not yet taken (requests already hanging stay so). */
+    clearRequestFaults(): void;
     /** Keeps only the last N events per resource for watches to resume from. */
     setWatchWindow(events: number): void;
     /** Job controller, TTL controller, garbage collector, namespace controller and kubelet. */
@@ -127,6 +129,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       failNext: (count, match) => faults.failNext(count, match),
       hangNext: (count, match) => faults.hangNext(count, match),
       pending: () => faults.pending(),
+      clearRequestFaults: () => faults.clear(),
       setWatchWindow: (events) => store.setWindow(events),
       pauseControllers: () => gate.pause(),
       resumeControllers: () => gate.resume(),
