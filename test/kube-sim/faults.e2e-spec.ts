@@ -67,6 +67,16 @@ describe('fault injection and the request log', () => {
     expect((await call(sim, 'GET', `${SECRETS}/target`)).status).toBe(404);
   });
 
+  it('stalls a watch: headers, then nothing, not even a bookmark', async () => {
+    sim.faults.stallNext(1, { verb: 'watch', resource: 'secrets' });
+    const stalled = await fetch(`${sim.url}${SECRETS}?watch=true&allowWatchBookmarks=true`, { signal: AbortSignal.timeout(2500) });
+    expect(stalled.status).toBe(200);
+    const reader = stalled.body!.getReader();
+    // The simulator sends a bookmark every second on a live watch.
+    await expect(reader.read()).rejects.toThrow();
+    expect(sim.faults.pending()).toBe(0);
+  });
+
   it('drops every open watch at once', async () => {
     const pods = await watch(sim, `${PODS}?watch=true`);
     const jobs = await watch(sim, `${JOBS}?watch=true`);

@@ -40,6 +40,16 @@ describe('RequestFaults', () => {
     expect(faults.take(jobCreate)).toBeUndefined();
   });
 
+  it('stalls like it hangs: before failures, for the requests it matches', () => {
+    const faults = new RequestFaults();
+    faults.failNext(1, { verb: 'watch' });
+    faults.stallNext(1, { verb: 'watch', resource: 'pods' });
+    const podWatch = { verb: 'watch', resource: 'pods', namespace: 'default' };
+    expect(faults.take(podWatch)).toBe('stall');
+    expect(faults.take(podWatch)).toBe('fail');
+    expect(faults.take(podWatch)).toBeUndefined();
+  });
+
   it('takes older rules first when several match', () => {
     const faults = new RequestFaults();
     faults.failNext(1, { resource: 'pods' });
@@ -49,6 +59,15 @@ describe('RequestFaults', () => {
     expect(faults.take(podLog)).toBe('fail');
     expect(faults.take(jobCreate)).toBe('fail');
     expect(faults.take(jobCreate)).toBeUndefined();
+  });
+
+  it('forgets every rule on clear', () => {
+    const faults = new RequestFaults();
+    faults.failNext(2);
+    faults.hangNext(1, { resource: 'pods' });
+    faults.clear();
+    expect(faults.pending()).toBe(0);
+    expect(faults.take(podLog)).toBeUndefined();
   });
 
   it('ignores counts of zero or less', () => {

@@ -1,4 +1,7 @@
-/** Fault injection: the next N requests (of any kind, or those a matcher picks) fail with 500 or hang. (Watch drops, the 410 window and pausing live with their owners.) */
+/**
+ * Fault injection: the next N requests (of any kind, or those a matcher picks) fail with 500, hang, or stall
+ * (answer 200 and then send nothing). (Watch drops, the 410 window and pausing live with their owners.)
+ */
 
 /** What a fault applies to: every field given must equal the request's (e.g. `{ verb: 'get', resource: 'pods', subresource: 'log' }`). */
 export interface RequestMatcher {
@@ -12,7 +15,7 @@ export interface RequestMatcher {
 /** The parts of a request a matcher looks at (a `RequestRecord` has them). */
 export type MatchableRequest = RequestMatcher;
 
-export type FaultKind = 'fail' | 'hang';
+export type FaultKind = 'fail' | 'hang' | 'stall';
 
 interface Rule {
   kind: FaultKind;
@@ -33,14 +36,23 @@ export class RequestFaults {
     this.add('hang', count, match);
   }
 
+  stallNext(count: number, match: RequestMatcher = {}): void {
+    this.add('stall', count, match);
+  }
+
+  /** Drops every fault not yet taken. */
+  clear(): void {
+    this.rules = [];
+  }
+
   /** Faults injected and not yet taken by a request. */
   pending(): number {
     return this.rules.reduce((sum, rule) => sum + rule.remaining, 0);
   }
 
-  /** What to do with the request now arriving: a hang wins over a failure, older rules before newer ones. */
+  /** What to do with the request now arriving: a hang or stall wins over a failure, older rules before newer ones. */
   take(request: MatchableRequest): FaultKind | undefined {
-    const rule = this.rules.find((r) => r.kind === 'hang' && matches(r.match, request)) ?? this.rules.find((r) => r.kind === 'fail' && matches(r.match, request));
+    const rule = this.rules.find((r) => r.kind !== 'fail' && matches(r.match, request)) ?? this.rules.find((r) => r.kind === 'fail' && matches(r.match, request));
     if (!rule) return undefined;
     if (--rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
     return rule.kind;

@@ -98,6 +98,11 @@ export class ApiServer {
     if (this.requests.length > this.requestLogLimit) this.requests.splice(0, this.requests.length - Math.floor(this.requestLogLimit * 0.9));
     const fault = this.faults.take(exchange.record);
     if (fault === 'hang') return;
+    if (fault === 'stall') {
+      // Headers and then silence: to a watch, a connection that is open and dead.
+      exchange.head(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      return void exchange.response.flushHeaders();
+    }
     try {
       if (fault === 'fail') throw internalError('injected fault');
       if (!info.isResourceRequest) return this.serveDocument(exchange);

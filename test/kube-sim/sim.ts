@@ -60,8 +60,12 @@ export interface KubeSim {
     failNext(count: number, match?: RequestMatcher): void;
     /** The next N requests (of any kind, or those `match` picks) never answer (until the client gives up or the simulator stops). */
     hangNext(count: number, match?: RequestMatcher): void;
-    /** Failures and hangs injected and not yet taken by a request. */
+    /** The next N requests (of any kind, or those `match` picks) answer 200 and then send nothing: a stalled watch. */
+    stallNext(count: number, match?: RequestMatcher): void;
+    /** Failures, hangs and stalls injected and not yet taken by a request. */
     pending(): number;
+    /** Drops the failures, hangs and stalls not yet taken (requests already hanging stay so). */
+    clearRequestFaults(): void;
     /** Keeps only the last N events per resource for watches to resume from. */
     setWatchWindow(events: number): void;
     /** Job controller, TTL controller, garbage collector, namespace controller and kubelet. */
@@ -126,7 +130,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       dropWatches: () => watches.dropAll(),
       failNext: (count, match) => faults.failNext(count, match),
       hangNext: (count, match) => faults.hangNext(count, match),
+      stallNext: (count, match) => faults.stallNext(count, match),
       pending: () => faults.pending(),
+      clearRequestFaults: () => faults.clear(),
       setWatchWindow: (events) => store.setWindow(events),
       pauseControllers: () => gate.pause(),
       resumeControllers: () => gate.resume(),

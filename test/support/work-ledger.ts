@@ -31,8 +31,8 @@ export interface TrackedRequest {
   request: WorkRequestBody;
   /** The unique Kubernetes Job name, `<jobName>-<id>`. */
   jobName: string;
-  /** `amqp` requests asked for a reply; `http` ones did not. */
-  via: 'amqp' | 'http';
+  /** Whether its reply comes to the ledger's reply queue (sent over AMQP with it as `reply_to`). */
+  replyHere: boolean;
   expect: Expectation;
 }
 
@@ -72,12 +72,16 @@ export class WorkLedger {
     return new WorkLedger(system, queue, replies, events, defaults);
   }
 
-  /** Publishes a request straight to the work exchange (id, message_id and correlation_id alike, reply_to set); returns its id. */
+  /**
+   * Publishes a request straight to the work exchange (id, message_id and correlation_id alike, `reply_to` the
+   * ledger's reply queue unless `properties` say otherwise); returns its id.
+   */
   publish(overrides: Partial<WorkRequestBody> = {}, expect?: Partial<Expectation>, properties: Options.Publish = {}): string {
     const id = overrides.id ?? randomUUID();
     const request = { ...this.defaults.request, ...overrides, id };
-    this.track(id, request, 'amqp', expect);
-    this.system.publishWork(request, { replyTo: this.replyQueue, correlationId: id, messageId: id, ...properties });
+    const sent = { replyTo: this.replyQueue, correlationId: id, messageId: id, ...properties };
+    this.track(id, request, sent.replyTo === this.replyQueue, expect);
+    this.system.publishWork(request, sent);
     return id;
   }
 
@@ -86,13 +90,13 @@ export class WorkLedger {
     const id = overrides.id ?? randomUUID();
     const request = { ...this.defaults.request, ...overrides, id };
     const answer = await api.submit(request, timeoutMs);
-    if (answer.status === 202) this.track(id, request, 'http', expect);
+    if (answer.status === 202) this.track(id, request, false, expect);
     return answer;
   }
 
   /** Follows a request sent some other way (e.g. with an id the worker derives). */
-  track(id: string, request: WorkRequestBody, via: 'amqp' | 'http', expect: Partial<Expectation> = {}): TrackedRequest {
-    const entry = { id, request, jobName: `${request.jobName}-${id}`, via, expect: { ...this.defaults.expect, ...expect } };
+  track(id: string, request: WorkRequestBody, replyHere: boolean, expect: Partial<Expectation> = {}): TrackedRequest {
+    const entry = { id, request, jobName: `${request.jobName}-${id}`, replyHere, expect: { ...this.defaults.expect, ...expect } };
     this.tracked.set(id, entry);
     return entry;
   }
@@ -105,7 +109,7 @@ export class WorkLedger {
     return this.events.filter((event) => event.record.id === id && TERMINAL.includes(event.record.status));
   }
 
-  /** Waits until every request has ended: replied to when it asked for a reply, else its record in a terminal status. */
+  /** Waits until every request has ended: replied to when its reply comes here, else its record in a terminal status. */
   async untilEnded(timeoutMs: number): Promise<void> {
     const open = new Set(this.tracked.keys());
     await eventually(async () => {
@@ -157,7 +161,7 @@ export class WorkLedger {
   }
 
   private async hasEnded(entry: TrackedRequest): Promise<boolean> {
-    if (entry.via === 'amqp') return this.repliesTo(entry.id).length > 0;
+    if (entry.replyHere) return this.repliesTo(entry.id).length > 0;
     if (this.terminalEventsOf(entry.id).length > 0) return true;
     const record = await this.system.record(entry.id);
     return record !== undefined && TERMINAL.includes(record.status);
@@ -169,7 +173,7 @@ export class WorkLedger {
     if (!record) return problems.add('no record', name);
     if (record.status !== expect.status) problems.add(`record status is not ${expect.status}`, `${name}: ${record.status} (${record.reason})`);
     if (expect.reason !== undefined && record.reason !== expect.reason) problems.add(`record reason is not ${expect.reason}`, `${name}: ${record.reason}`);
-    if (entry.via === 'amqp') {
+    if (entry.replyHere) {
       const replies = this.repliesTo(entry.id);
       if (replies.length !== 1) problems.add('not exactly one reply', `${name}: ${replies.length}`);
       const reply = replies[0]?.body;

@@ -1,0 +1,140 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually, napImages, NAMESPACE, TestSystem } from '../support/system.js';
+import { WorkLedger } from '../support/work-ledger.js';
+
+const RESYNC_SECONDS = 3;
+const QUIET_MS = RESYNC_SECONDS * 1000;
+const POD_LOG = { verb: 'get', resource: 'pods', subresource: 'log' } as const;
+
+/** The Kubernetes API failing in the ways a real one does; each case ends with every request settled, once, with its real log. */
+describe('the Kubernetes API misbehaving', () => {
+  let system: TestSystem;
+  let ledger: WorkLedger;
+  const repeating: NodeJS.Timeout[] = [];
+
+  beforeAll(async () => {
+    system = await TestSystem.start({
+      api: false,
+      env: {
+        CONCURRENCY: '20',
+        JOB_TTL_SECONDS: '2',
+        RESYNC_SECONDS: String(RESYNC_SECONDS),
+        KUBE_REQUEST_TIMEOUT_MS: '2000',
+        WATCH_STALL_SECONDS: '2',
+        RETRY_BASE_DELAY_MS: '100',
+        RETRY_MAX_DELAY_MS: '2000',
+      },
+      sim: { images: napImages({ 'nap/1s': 1000, 'nap/2s': 2000 }) },
+    });
+  });
+  afterEach(() => {
+    for (const timer of repeating.splice(0)) clearInterval(timer);
+    system.sim.faults.clearRequestFaults();
+    system.sim.faults.setWatchWindow(10_000);
+  });
+  afterAll(() => system?.stop());
+
+  /** A fresh ledger per case; the system (and its quiet periods) is shared, so each case settles before the next. */
+  async function openLedger(jobName: string): Promise<WorkLedger> {
+    ledger = await WorkLedger.open(system, {
+      request: { image: 'nap/1s', jobName, inputBucket: `${jobName}.outputs` },
+      expect: { status: 'succeeded', reason: null, log: 'Exiting with code 0' },
+    });
+    return ledger;
+  }
+
+  function publishMany(count: number): void {
+    for (let i = 0; i < count; i++) ledger.publish({ image: i % 2 ? 'nap/2s' : 'nap/1s' });
+  }
+
+  function every(ms: number, action: () => void): void {
+    repeating.push(setInterval(action, ms));
+  }
+
+  async function settled(timeoutMs = 40_000): Promise<void> {
+    await ledger.untilEnded(timeoutMs);
+    for (const timer of repeating.splice(0)) clearInterval(timer);
+    await ledger.expectSettled({ quietMs: QUIET_MS });
+  }
+
+  it('watches dropped again and again while Jobs run', async () => {
+    await openLedger('dropped');
+    publishMany(20);
+    every(300, () => system.sim.faults.dropWatches());
+    await settled();
+  }, 90_000);
+
+  it('watches that can only resume into 410 Gone', async () => {
+    await openLedger('gone');
+    system.sim.faults.setWatchWindow(5);
+    publishMany(20);
+    // Each time, the next watch hangs until the worker gives up on it, while twenty Jobs' pods go through far
+    // more than five events: resuming from where it was then answers 410 Gone.
+    const goAway = () => {
+      system.sim.faults.hangNext(1, { verb: 'watch', resource: 'pods' });
+      system.sim.faults.dropWatches();
+    };
+    await eventually(() => runningPods(system, 'gone') > 0, 20_000, 'a pod running');
+    goAway();
+    await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
+    goAway();
+    await settled();
+  }, 90_000);
+
+  it('bursts of 500s while Jobs are created and while they end', async () => {
+    await openLedger('burst');
+    system.sim.faults.failNext(15);
+    publishMany(20);
+    await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
+    system.sim.faults.failNext(15);
+    await settled();
+    expect(system.sim.requests.filter((r) => r.status === 500).length).toBeGreaterThanOrEqual(30);
+  }, 90_000);
+
+  it('requests that hang until the worker gives up on them', async () => {
+    await openLedger('hung');
+    system.sim.faults.hangNext(3);
+    publishMany(20);
+    await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
+    system.sim.faults.hangNext(3);
+    await settled();
+    expect(system.sim.faults.pending()).toBe(0);
+  }, 90_000);
+
+  it('a stalled pod watch: Jobs that end meanwhile are noticed once it is replaced', async () => {
+    await openLedger('stalled');
+    publishMany(10);
+    await eventually(() => runningPods(system, 'stalled') === 10, 20_000, 'ten pods running');
+    // The next pod watch is accepted and then says nothing, not even a bookmark.
+    system.sim.faults.stallNext(1, { verb: 'watch', resource: 'pods' });
+    system.sim.faults.dropWatches();
+    await settled();
+    expect(system.sim.faults.pending()).toBe(0);
+  }, 90_000);
+
+  it('a pod log read that fails once with 500: the real log is stored', async () => {
+    await openLedger('log500');
+    system.sim.faults.failNext(1, POD_LOG);
+    const id = ledger.publish();
+    await settled();
+    expect(logReads(system, `log500-${id}`)).toContain(500);
+  }, 60_000);
+
+  it('a pod log read that hangs once: the real log is stored', async () => {
+    await openLedger('loghang');
+    system.sim.faults.hangNext(1, POD_LOG);
+    const id = ledger.publish();
+    await settled();
+    // The hung read never got an answer.
+    expect(logReads(system, `loghang-${id}`)).toContain(undefined);
+  }, 60_000);
+});
+
+function runningPods(system: TestSystem, jobName: string): number {
+  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(`${jobName}-`) && pod.status?.phase === 'Running').length;
+}
+
+/** The answers to reads of the Job's pod logs (undefined: never answered). */
+function logReads(system: TestSystem, jobName: string): Array<number | undefined> {
+  return system.sim.requests.filter((r) => r.subresource === 'log' && r.name?.startsWith(`${jobName}-`)).map((r) => r.status);
+}
