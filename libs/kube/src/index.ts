@@ -1,5 +1,5 @@
 export * from './job-outcome.js';
-export * from './job-spec.js';
+export * from './job-manifest.js';
 export * from './kube-api.js';
 export * from './labels.js';
 export * from './pod-informer.js';

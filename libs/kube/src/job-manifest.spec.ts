@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildJob, timeOutSeconds, type JobSettings } from './job-spec.js';
+import { buildJob, timeOutSeconds, type JobSettings } from './job-manifest.js';
 
 const settings: JobSettings = {
   namespace: 'mstc-dev',

@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const DIST = resolve(import.meta.dirname, '../dist/apps');
+
+/** Every file under a folder, as paths relative to it. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)));
+}
+
+// `npm test` builds first, so this checks what the image ships (the Dockerfile copies dist/).
+describe('the production build', () => {
+  it.each(['api', 'cloud-worker'])('of %s holds no spec and no test helper', (app) => {
+    const files = filesUnder(join(DIST, app)).filter((file) => file.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(10);
+    expect(files.filter((file) => /\.(e2e-)?spec\.js$/.test(file) || file.startsWith('test/') || file.includes('/test/'))).toEqual([]);
+  });
+
+  it('of the api holds no Kubernetes code', () => {
+    const files = filesUnder(join(DIST, 'api')).filter((file) => file.endsWith('.js'));
+    expect(files.filter((file) => file.startsWith('libs/kube/'))).toEqual([]);
+    expect(files.filter((file) => readFileSync(join(DIST, 'api', file), 'utf8').includes('@kubernetes/client-node'))).toEqual([]);
+  });
+});
