@@ -1,4 +1,6 @@
 import type { V1Pod, V1Status } from '@kubernetes/client-node';
+import { backoff } from '@app/observability';
+import type { IBackoff } from 'cockatiel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, type KubeApi, type WatchEvent } from './kube-api.js';
 import { JOB_NAME_LABEL } from './labels.js';
@@ -17,7 +19,8 @@ export interface PodInformerOptions {
 
 export type PodChange = { type: 'upsert' | 'delete'; pod: V1Pod; jobName: string };
 
-const MAX_BACKOFF_MS = 30_000;
+/** Pauses between failed lists or watches: from half a second, doubling with jitter, up to 30 s. */
+const RETRY_DELAYS = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
 /**
  * Follows every pod of the worker's Jobs through one list-then-watch loop: one watch connection however many
@@ -34,6 +37,7 @@ export class PodInformer {
   private watching = false;
   private stopping = new AbortController();
   private running: Promise<void> | undefined;
+  private readonly pauses = backoff(RETRY_DELAYS);
 
   constructor(
     private readonly kube: KubeApi,
@@ -73,13 +77,13 @@ export class PodInformer {
   }
 
   private async loop(listed: () => void): Promise<void> {
-    let backoff = 500;
+    let pause: IBackoff<unknown> | undefined;
     while (!this.stopping.signal.aborted) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
         listed();
         const reason = await this.watchOnce();
-        backoff = 500;
+        pause = undefined;
         this.options.onRestart?.(reason);
       } catch (error) {
         if (this.stopping.signal.aborted) break;
@@ -89,8 +93,8 @@ export class PodInformer {
           continue;
         }
         this.options.onRestart?.('error', error);
-        await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        pause = (pause ?? this.pauses).next(undefined);
+        await sleep(pause.duration, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
   }

@@ -4,3 +4,4 @@ export * from './metrics.module.js';
 export * from './logging.module.js';
 export * from './shutdown.js';
 export * from './package-version.js';
+export * from './retry.js';

@@ -1,6 +1,6 @@
 import { CommonConfig } from '@app/config';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retryPolicy } from '@app/observability';
 import { JobLogs } from './job-logs.js';
 import { JobRecordStore } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
@@ -47,16 +47,12 @@ export class StorageModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async retryInit(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      const retried = await sleep(2000, true, { signal: this.stopping.signal }).catch(() => false);
-      if (!retried) return;
-      try {
-        await this.records.init();
-        this.logger.log('S3 store reachable; records bucket ready');
-        return;
-      } catch {
-        // still down; readiness says so
-      }
+    const untilReady = retryPolicy(() => true, { initialDelayMs: 500, maxDelayMs: 30_000 });
+    try {
+      await untilReady.execute(() => this.records.init(), this.stopping.signal);
+      this.logger.log('S3 store reachable; records bucket ready');
+    } catch {
+      // Stopped before the store came back; readiness said so meanwhile.
     }
   }
 }

@@ -1,6 +1,7 @@
 import { isPermanentKubeError } from '@app/kube';
 import { isPermanentStorageError } from '@app/storage';
-import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import { retryPolicy } from '@app/observability';
+import type { RetryPolicy } from 'cockatiel';
 
 export type FailureKind = 'transient' | 'permanent';
 
@@ -37,6 +38,5 @@ export function describeFailure(error: unknown): string {
  * outages are retried with the reconcile's backoff, refusals are not.
  */
 export function retryOutages(delays: { RETRY_BASE_DELAY_MS: number; RETRY_MAX_DELAY_MS: number }): RetryPolicy {
-  const backoff = new ExponentialBackoff({ initialDelay: delays.RETRY_BASE_DELAY_MS, maxDelay: delays.RETRY_MAX_DELAY_MS });
-  return retry(handleWhen((error) => classifyFailure(error) === 'transient'), { backoff });
+  return retryPolicy((error) => classifyFailure(error) === 'transient', { initialDelayMs: delays.RETRY_BASE_DELAY_MS, maxDelayMs: delays.RETRY_MAX_DELAY_MS });
 }

@@ -1,4 +1,5 @@
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { backoff } from '@app/observability';
+import type { ExponentialBackoff, IBackoff } from 'cockatiel';
 
 export interface KeyedWorkQueueOptions {
   /** Keys worked at the same time, across all keys; one key is never worked twice at once. */
@@ -43,7 +44,7 @@ export class KeyedWorkQueue {
     private readonly handler: (key: string) => Promise<void>,
     private readonly options: KeyedWorkQueueOptions,
   ) {
-    this.backoff = new ExponentialBackoff({ initialDelay: options.initialDelayMs, maxDelay: options.maxDelayMs });
+    this.backoff = backoff(options);
   }
 
   /** Asks for the key to be worked. Merges with a pending run; a key waiting out its backoff keeps waiting. */
