@@ -41,6 +41,8 @@ export interface SettleOptions {
   quietMs: number;
   /** How long the terminal events may trail the end (default: quietMs + 5 s). */
   eventsWithinMs?: number;
+  /** More that must stay unchanged through the quiet period, e.g. the number of dead letters. */
+  alsoUnchanged?: () => unknown;
 }
 
 const TERMINAL: readonly string[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
@@ -76,7 +78,7 @@ export class WorkLedger {
    * Publishes a request straight to the work exchange (id, message_id and correlation_id alike, `reply_to` the
    * ledger's reply queue unless `properties` say otherwise); returns its id.
    */
-  publish(overrides: Partial<WorkRequestBody> = {}, expect?: Partial<Expectation>, properties: Options.Publish = {}): string {
+  publish(overrides: Partial<WorkRequestBody> & Record<string, unknown> = {}, expect?: Partial<Expectation>, properties: Options.Publish = {}): string {
     const id = overrides.id ?? randomUUID();
     const request = { ...this.defaults.request, ...overrides, id };
     const sent = { replyTo: this.replyQueue, correlationId: id, messageId: id, ...properties };
@@ -133,7 +135,7 @@ export class WorkLedger {
     await eventually(() => ids.every((id) => this.terminalEventsOf(id).length > 0), options.eventsWithinMs ?? options.quietMs + 5000, 'a terminal event for every request', 100).catch(
       () => undefined, // reported below, with the rest
     );
-    await unchangedFor(() => this.activity(), options.quietMs, 'replies, events and Jobs created after every request had ended');
+    await unchangedFor(() => ({ ...this.activity(), also: options.alsoUnchanged?.() }), options.quietMs, 'replies, events and Jobs created after every request had ended');
     const records = new Map<string, JobRecord | undefined>();
     const problems = new Problems();
     const created = this.system.jobsCreated();
