@@ -80,6 +80,7 @@ describe('nextStep', () => {
     ['records what it published before it forgets the request', { record: ended('succeeded', { announced: ['queued', 'succeeded'] }), published: new Set(['running']), job: 'collected', hasDeliveries: false }, 'record-announced'],
     // Giving up.
     ['dead-letters the messages of a request that cannot go on', { deadLetter: true }, 'dead-letter'],
+    ['dead-letters even when the record, which could not be read, is still to be read', { deadLetter: true, recordStale: true, record: undefined }, 'dead-letter'],
   ])('%s', (_, overrides, expected) => {
     expect(nextStep(situation(overrides)).kind).toBe(expected);
   });

@@ -64,8 +64,9 @@ export type StepKind = Step['kind'];
  * Job is released to its TTL or deleted, and the messages are acknowledged last.
  */
 export function nextStep(s: Situation): Step {
-  if (s.recordStale) return { kind: 'read-record' };
+  // Giving up comes first: the step that failed for good may be the read of the record itself.
   if (s.deadLetter) return { kind: 'dead-letter' };
+  if (s.recordStale) return { kind: 'read-record' };
   const record = s.record;
   if (!record) return s.hasDeliveries ? { kind: 'create-record' } : { kind: 'forget' };
   if (s.conflicting) return { kind: 'reject-conflicts' };
