@@ -1,4 +1,4 @@
-export * from './job-outcome.js';
+export * from './job-verdict.js';
 export * from './job-manifest.js';
 export * from './kube-api.js';
 export * from './labels.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1ContainerState, V1Job, V1Pod } from '@kubernetes/client-node';
-import { jobCondition, podState, verdictFromPods } from './job-outcome.js';
+import { jobCondition, podState, verdictFromPods } from './job-verdict.js';
 
 let clock = 0;
 function pod(name: string, state: V1ContainerState, extra: { phase?: string; deleting?: boolean; reason?: string } = {}): V1Pod {
