@@ -43,30 +43,34 @@ describe('operating the system', () => {
       s3: { status: 'up', bucket: system.names.recordsBucket },
       kubernetes: { status: 'up', version: expect.stringMatching(/^v1\./) },
       watch: { status: 'up', watching: true },
+      lifecycle: { status: 'up', retrying: 0 },
     });
     for (const url of [system.apiUrl, workerUrl]) expect((await getJson<Health>(`${url}/health/live`)).body.details.process.status).toBe('up');
   });
 
-  it('counts submissions, Jobs, API requests and the job duration in Prometheus metrics', async () => {
+  it('counts submissions, Jobs, API requests and the job duration in Prometheus metrics, each once', async () => {
+    // Other tests share this system: compare before and after, so that a count made twice is caught.
+    const [apiBefore, workerBefore] = await Promise.all([metrics(system.apiUrl), metrics(workerUrl)]);
+    const grew = (before: string, after: string, name: string, labels?: Record<string, string>) => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
     const { body: record } = await api.submit({ image: 'mstc/python-test', jobName: 'metered', inputBucket: 'ops.inputs' });
     await api.request('POST', '/jobs', { jobName: 'no-image' });
     await api.untilStatus(record.id, ['succeeded']);
     const apiMetrics = await metrics(system.apiUrl);
-    expect(sample(apiMetrics, 'cloud_worker_submissions_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(1);
-    expect(sample(apiMetrics, 'cloud_worker_submissions_total', { outcome: 'invalid' })).toBeGreaterThanOrEqual(1);
+    expect(grew(apiBefore, apiMetrics, 'cloud_worker_submissions_total', { outcome: 'accepted' })).toBe(1);
+    expect(grew(apiBefore, apiMetrics, 'cloud_worker_submissions_total', { outcome: 'invalid' })).toBe(1);
     expect(sample(apiMetrics, 'cloud_worker_process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    const workerMetrics = await eventually(async () => {
-      const text = await metrics(workerUrl);
-      return (sample(text, 'cloud_worker_jobs_finished_total', { status: 'succeeded' }) ?? 0) >= 1 && text;
-    }, 5000, 'the finished Job to be counted');
-    expect(sample(workerMetrics, 'cloud_worker_messages_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'create', resource: 'jobs', code: '200' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'watch', resource: 'pods', code: '200' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerMetrics, 'cloud_worker_job_duration_seconds_count', { status: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerMetrics, 'cloud_worker_queue_wait_seconds_count')).toBeGreaterThanOrEqual(1);
     await eventually(async () => sample(await metrics(workerUrl), 'cloud_worker_jobs_in_flight') === 0, 5000, 'no Job in flight');
+    const workerMetrics = await metrics(workerUrl);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_jobs_finished_total', { status: 'succeeded' })).toBe(1);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_messages_total', { outcome: 'accepted' })).toBe(1);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'create', resource: 'jobs', code: '200' })).toBe(1);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_job_duration_seconds_count', { status: 'succeeded' })).toBe(1);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_queue_wait_seconds_count')).toBe(1);
+    expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'watch', resource: 'pods', code: '200' })).toBeGreaterThanOrEqual(1);
+    expect(sample(workerMetrics, 'cloud_worker_jobs_retrying')).toBe(0);
     expect(workerMetrics).toContain('# TYPE cloud_worker_watch_restarts_total counter');
+    expect(workerMetrics).toContain('# TYPE cloud_worker_reconcile_failures_total counter');
     expect(workerMetrics).toContain('# TYPE cloud_worker_amqp_reconnects_total counter');
   });
 

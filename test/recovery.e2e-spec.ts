@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { holdsFor } from './support/holds-for.js';
 import { eventually, pythonTestImage, TestSystem } from './support/system.js';
+
+/** Each system here resyncs this often, so that a test can watch a whole period for anything more happening. */
+const RESYNC_MS = 2000;
+const ENV = { RESYNC_SECONDS: String(RESYNC_MS / 1000) };
 
 describe('never lose a log, never run a request twice', () => {
   let system: TestSystem | undefined;
@@ -12,7 +17,7 @@ describe('never lose a log, never run a request twice', () => {
   it('finishes a Job whose worker was killed, after the Job ended and its TTL passed', async () => {
     system = await TestSystem.start({
       api: false,
-      env: { JOB_TTL_SECONDS: '1' },
+      env: { ...ENV, JOB_TTL_SECONDS: '1' },
       sim: { images: pythonTestImage(1.5) },
     });
     const { queue, replies } = await system.replyQueue();
@@ -27,13 +32,12 @@ describe('never lose a log, never run a request twice', () => {
       return job?.status?.completionTime && Date.parse(job.status.completionTime);
     }, 15_000, 'the Job to complete');
     // Past the TTL the worker would have set: nothing may depend on the Job being collected in time.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, finishedAt + 2000 - Date.now())));
+    await eventually(() => Date.now() >= finishedAt + 2000, 5000, 'the TTL to pass');
 
     await system.startWorker();
     const reply = await eventually(() => replies.find((r) => r.correlationId === id), 20_000, 'the reply');
     expect(reply.body).toMatchObject({ status: 'succeeded', jobName, logObject: `${jobName}.log` });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(replies.filter((r) => r.correlationId === id)).toHaveLength(1);
+    await holdsFor(() => replies.filter((r) => r.correlationId === id).length === 1, RESYNC_MS, 'one reply');
 
     const created = system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201);
     expect(created).toHaveLength(1);
@@ -43,15 +47,14 @@ describe('never lose a log, never run a request twice', () => {
   });
 
   it('shares 50 requests between two workers: 50 Jobs, 50 logs, none twice', async () => {
-    system = await TestSystem.start({ workers: 2, api: false, env: { CONCURRENCY: '10' } });
+    system = await TestSystem.start({ workers: 2, api: false, env: { ...ENV, CONCURRENCY: '10' } });
     const { queue, replies } = await system.replyQueue();
     const ids = Array.from({ length: 50 }, () => randomUUID());
     for (const id of ids) {
       system.publishWork({ id, image: 'kube-sim/sleep-exit', jobName: 'shared', inputBucket: 'shared.outputs' }, { replyTo: queue, correlationId: id });
     }
     await eventually(() => replies.length >= 50, 60_000, '50 replies');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(replies).toHaveLength(50);
+    await holdsFor(() => replies.length === 50, RESYNC_MS, 'fifty replies');
     expect(new Set(replies.map((r) => r.correlationId))).toEqual(new Set(ids));
     expect(replies.every((r) => r.body.status === 'succeeded')).toBe(true);
 
@@ -68,7 +71,7 @@ describe('never lose a log, never run a request twice', () => {
   });
 
   it('runs a request delivered to two workers at once only once, and announces its end once', async () => {
-    system = await TestSystem.start({ workers: 2, api: false, env: { CONCURRENCY: '1' } });
+    system = await TestSystem.start({ workers: 2, api: false, env: { ...ENV, CONCURRENCY: '1' } });
     const events = await system.resultEvents();
     const { queue, replies } = await system.replyQueue();
     const ids = Array.from({ length: 5 }, () => randomUUID());
@@ -81,7 +84,7 @@ describe('never lose a log, never run a request twice', () => {
     await eventually(() => replies.length >= 10, 30_000, 'a reply to every copy');
     expect(replies.every((r) => r.body.status === 'succeeded')).toBe(true);
     expect(system.sim.requests.filter((r) => r.verb === 'create' && r.resource === 'jobs' && r.status === 201)).toHaveLength(5);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await holdsFor(() => events.length === 15, RESYNC_MS, 'three events per request');
     for (const id of ids) {
       expect(events.filter((event) => event.record.id === id).map((event) => event.routingKey)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
     }
