@@ -33,7 +33,7 @@ describe('RabbitMQ away', () => {
     const ledger = await WorkLedger.open(system, { request: { image: 'nap/2s', jobName: 'outage', inputBucket: 'outage.outputs' }, expect: SUCCEEDED });
     for (let i = 0; i < 10; i++) expect((await ledger.submit(api, {}, undefined, ANSWER_WITHIN_MS)).status).toBe(202);
     for (let i = 0; i < 10; i++) ledger.publish();
-    await eventually(() => runningPods(system!, 'outage') >= 10, 15_000, 'Jobs running');
+    await eventually(() => system!.runningPods('outage-') >= 10, 15_000, 'Jobs running');
 
     system.amqpProxy.cut();
     const cutAt = Date.now();
@@ -90,7 +90,7 @@ describe('RabbitMQ away', () => {
     for (let i = 0; i < 3; i++) ledger.publish();
     const doomed = ledger.publish({ image: 'nap/2s' }, undefined, { replyTo: doomedQueue });
     for (let i = 0; i < 3; i++) ledger.publish();
-    await eventually(() => runningPods(system!, `orphaned-${doomed}`) === 1, 15_000, 'its Job to run');
+    await eventually(() => system!.runningPods(`orphaned-${doomed}`) === 1, 15_000, 'its Job to run');
     await system.channel.deleteQueue(doomedQueue);
 
     await eventually(async () => (await system!.record(doomed))?.status === 'succeeded', 20_000, 'the job to end', 250);
@@ -100,7 +100,3 @@ describe('RabbitMQ away', () => {
     await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000 });
   }, 90_000);
 });
-
-function runningPods(system: TestSystem, jobNamePrefix: string): number {
-  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(jobNamePrefix) && pod.status?.phase === 'Running').length;
-}

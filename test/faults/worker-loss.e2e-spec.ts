@@ -24,7 +24,7 @@ describe('workers lost while their Jobs run', () => {
     for (let i = 0; i < 10; i++) ledger.publish({ image: 'nap/quick' });
     await eventually(() => ledger.replies.length === 10, 20_000, 'the first ten replies');
     for (let i = 0; i < 30; i++) ledger.publish();
-    await eventually(() => runningPods(system!, jobName) === 30, 20_000, 'thirty pods running');
+    await eventually(() => system!.runningPods(`${jobName}-`) === 30, 20_000, 'thirty pods running');
     return ledger;
   }
 
@@ -61,7 +61,3 @@ describe('workers lost while their Jobs run', () => {
     expect(await system.objectNames('down.outputs')).toHaveLength(40);
   }, 90_000);
 });
-
-function runningPods(system: TestSystem, jobName: string): number {
-  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(`${jobName}-`) && pod.status?.phase === 'Running').length;
-}

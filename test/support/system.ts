@@ -170,6 +170,11 @@ export class TestSystem {
     return counts;
   }
 
+  /** Pods running now whose Job name starts with the prefix (a request's jobName and `-`, or a whole Job name). */
+  runningPods(jobNamePrefix: string): number {
+    return this.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(jobNamePrefix) && pod.status?.phase === 'Running').length;
+  }
+
   /** An object of the S3 test server as text. */
   async objectText(bucket: string, key: string): Promise<string> {
     return Buffer.concat((await (await this.s3Client.getObject(bucket, key)).toArray()) as Buffer[]).toString();
