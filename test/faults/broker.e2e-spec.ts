@@ -68,7 +68,7 @@ describe('RabbitMQ away', () => {
     const images = ['nap/1s', 'nap/2s', 'nap/3s'];
     for (let i = 0; i < 30; i++) ledger.publish({ image: images[i % 3] });
     // Every Job runs and the first ends are out: the rest complete while the worker cannot publish.
-    await eventually(() => system!.sim.list('jobs', NAMESPACE).length === 30 && ledger.events.some((event) => event.routingKey === 'job.succeeded'), 20_000, 'thirty Jobs, a first end');
+    await eventually(() => system!.createdJobs().length === 30 && ledger.events.some((event) => event.routingKey === 'job.succeeded'), 30_000, 'thirty Jobs, a first end');
     system.amqpProxy.cut();
     await eventually(() => system!.sim.list('jobs', NAMESPACE).every((job) => job.status?.completionTime), 20_000, 'every Job to complete');
     // The worker stores their logs and records meanwhile; the publishes that follow fail. (A worker that waits

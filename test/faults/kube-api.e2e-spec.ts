@@ -96,8 +96,8 @@ describe('the Kubernetes API misbehaving', () => {
 
   it('a stalled pod watch: Jobs that end meanwhile are noticed once it is replaced', async () => {
     await openLedger('stalled');
-    publishMany(10);
-    await eventually(() => system.runningPods('stalled-') === 10, 20_000, 'ten pods running');
+    for (let i = 0; i < 10; i++) ledger.publish({ image: 'nap/2s' });
+    await eventually(() => system.createdJobs('stalled-').length === 10, 20_000, 'ten Jobs');
     // The next pod watch is accepted and then says nothing, not even a bookmark.
     system.sim.faults.stallNext(1, { verb: 'watch', resource: 'pods' });
     system.sim.faults.dropWatches();

@@ -170,6 +170,11 @@ export class TestSystem {
     return counts;
   }
 
+  /** Jobs created so far whose name starts with the prefix (each name once, however often it was created). */
+  createdJobs(jobNamePrefix = ''): string[] {
+    return [...this.jobsCreated().keys()].filter((name) => name.startsWith(jobNamePrefix));
+  }
+
   /** Pods running now whose Job name starts with the prefix (a request's jobName and `-`, or a whole Job name). */
   runningPods(jobNamePrefix: string): number {
     return this.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(jobNamePrefix) && pod.status?.phase === 'Running').length;
