@@ -114,7 +114,13 @@ export class TestSystem {
     const starting: Promise<unknown>[] = [];
     for (let i = 0; i < (options.workers ?? 1); i++) starting.push(system.startWorker());
     if (options.api ?? true) starting.push(system.startApi());
-    await Promise.all(starting);
+    // An app that fails to start must not outlive the test run, nor leave the others running.
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      await system.stop();
+      throw failed.reason;
+    }
     return system;
   }
 
