@@ -33,7 +33,7 @@ describe('RabbitMQ away', () => {
     const ledger = await WorkLedger.open(system, { request: { image: 'nap/2s', jobName: 'outage', inputBucket: 'outage.outputs' }, expect: SUCCEEDED });
     for (let i = 0; i < 10; i++) expect((await ledger.submit(api, {}, undefined, ANSWER_WITHIN_MS)).status).toBe(202);
     for (let i = 0; i < 10; i++) ledger.publish();
-    await eventually(() => runningPods(system!, 'outage') >= 10, 15_000, 'Jobs running');
+    await eventually(() => system!.runningPods('outage-') >= 10, 15_000, 'Jobs running');
 
     system.amqpProxy.cut();
     const cutAt = Date.now();
@@ -59,7 +59,7 @@ describe('RabbitMQ away', () => {
     await eventually(async () => (await ledger.submit(api, {}, undefined, ANSWER_WITHIN_MS)).status === 202, 30_000, 'the api to accept again', 500);
     for (let i = 0; i < 9; i++) expect((await ledger.submit(api, { image: 'nap/1s' }, undefined, ANSWER_WITHIN_MS)).status).toBe(202);
     await ledger.untilEnded(60_000);
-    await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000 });
+    await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000, atLeastOnce: true });
   }, 150_000);
 
   it('while Jobs complete: every end is still announced once its publish can go out', async () => {
@@ -68,7 +68,7 @@ describe('RabbitMQ away', () => {
     const images = ['nap/1s', 'nap/2s', 'nap/3s'];
     for (let i = 0; i < 30; i++) ledger.publish({ image: images[i % 3] });
     // Every Job runs and the first ends are out: the rest complete while the worker cannot publish.
-    await eventually(() => system!.sim.list('jobs', NAMESPACE).length === 30 && ledger.events.some((event) => event.routingKey === 'job.succeeded'), 20_000, 'thirty Jobs, a first end');
+    await eventually(() => system!.createdJobs().length === 30 && ledger.events.some((event) => event.routingKey === 'job.succeeded'), 30_000, 'thirty Jobs, a first end');
     system.amqpProxy.cut();
     await eventually(() => system!.sim.list('jobs', NAMESPACE).every((job) => job.status?.completionTime), 20_000, 'every Job to complete');
     // The worker stores their logs and records meanwhile; the publishes that follow fail. (A worker that waits
@@ -80,7 +80,7 @@ describe('RabbitMQ away', () => {
     system.amqpProxy.restore();
 
     await ledger.untilEnded(60_000);
-    await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000 });
+    await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000, atLeastOnce: true });
   }, 150_000);
 
   it('a reply queue gone before its Job ends: the job still ends, and the other requests are answered', async () => {
@@ -90,7 +90,7 @@ describe('RabbitMQ away', () => {
     for (let i = 0; i < 3; i++) ledger.publish();
     const doomed = ledger.publish({ image: 'nap/2s' }, undefined, { replyTo: doomedQueue });
     for (let i = 0; i < 3; i++) ledger.publish();
-    await eventually(() => runningPods(system!, `orphaned-${doomed}`) === 1, 15_000, 'its Job to run');
+    await eventually(() => system!.runningPods(`orphaned-${doomed}`) === 1, 15_000, 'its Job to run');
     await system.channel.deleteQueue(doomedQueue);
 
     await eventually(async () => (await system!.record(doomed))?.status === 'succeeded', 20_000, 'the job to end', 250);
@@ -100,7 +100,3 @@ describe('RabbitMQ away', () => {
     await ledger.expectSettled({ quietMs: RESYNC_SECONDS * 1000 });
   }, 90_000);
 });
-
-function runningPods(system: TestSystem, jobNamePrefix: string): number {
-  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(jobNamePrefix) && pod.status?.phase === 'Running').length;
-}

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, napImages, NAMESPACE, TestSystem } from '../support/system.js';
+import { eventually, napImages, TestSystem } from '../support/system.js';
 import { WorkLedger } from '../support/work-ledger.js';
 
 const RESYNC_SECONDS = 3;
@@ -74,37 +74,30 @@ describe('the Kubernetes API misbehaving', () => {
       system.sim.faults.hangNext(1, { verb: 'watch', resource: 'pods' });
       system.sim.faults.dropWatches();
     };
-    await eventually(() => runningPods(system, 'gone') > 0, 20_000, 'a pod running');
+    await eventually(() => system.runningPods('gone-') > 0, 20_000, 'a pod running');
     goAway();
     await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
     goAway();
     await settled();
   }, 90_000);
 
-  it('bursts of 500s while Jobs are created and while they end', async () => {
-    await openLedger('burst');
-    system.sim.faults.failNext(15);
+  it.each([
+    ['bursts of 500s', 'burst', () => system.sim.faults.failNext(15)],
+    ['requests that hang until the worker gives up on them', 'hung', () => system.sim.faults.hangNext(3)],
+  ])('%s, while Jobs are created and while they end', async (_what, jobName, inject) => {
+    await openLedger(jobName);
+    inject();
     publishMany(20);
     await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
-    system.sim.faults.failNext(15);
-    await settled();
-    expect(system.sim.requests.filter((r) => r.status === 500).length).toBeGreaterThanOrEqual(30);
-  }, 90_000);
-
-  it('requests that hang until the worker gives up on them', async () => {
-    await openLedger('hung');
-    system.sim.faults.hangNext(3);
-    publishMany(20);
-    await eventually(() => ledger.replies.length >= 1, 30_000, 'a first end');
-    system.sim.faults.hangNext(3);
+    inject();
     await settled();
     expect(system.sim.faults.pending()).toBe(0);
   }, 90_000);
 
   it('a stalled pod watch: Jobs that end meanwhile are noticed once it is replaced', async () => {
     await openLedger('stalled');
-    publishMany(10);
-    await eventually(() => runningPods(system, 'stalled') === 10, 20_000, 'ten pods running');
+    for (let i = 0; i < 10; i++) ledger.publish({ image: 'nap/2s' });
+    await eventually(() => system.createdJobs('stalled-').length === 10, 20_000, 'ten Jobs');
     // The next pod watch is accepted and then says nothing, not even a bookmark.
     system.sim.faults.stallNext(1, { verb: 'watch', resource: 'pods' });
     system.sim.faults.dropWatches();
@@ -112,27 +105,18 @@ describe('the Kubernetes API misbehaving', () => {
     expect(system.sim.faults.pending()).toBe(0);
   }, 90_000);
 
-  it('a pod log read that fails once with 500: the real log is stored', async () => {
-    await openLedger('log500');
-    system.sim.faults.failNext(1, POD_LOG);
+  // A hung read never gets an answer (undefined).
+  it.each([
+    ['fails once with 500', 'log500', () => system.sim.faults.failNext(1, POD_LOG), 500],
+    ['hangs once', 'loghang', () => system.sim.faults.hangNext(1, POD_LOG), undefined],
+  ])('a pod log read that %s: the real log is stored', async (_what, jobName, inject, answer) => {
+    await openLedger(jobName);
+    inject();
     const id = ledger.publish();
     await settled();
-    expect(logReads(system, `log500-${id}`)).toContain(500);
-  }, 60_000);
-
-  it('a pod log read that hangs once: the real log is stored', async () => {
-    await openLedger('loghang');
-    system.sim.faults.hangNext(1, POD_LOG);
-    const id = ledger.publish();
-    await settled();
-    // The hung read never got an answer.
-    expect(logReads(system, `loghang-${id}`)).toContain(undefined);
+    expect(logReads(system, `${jobName}-${id}`)).toContain(answer);
   }, 60_000);
 });
-
-function runningPods(system: TestSystem, jobName: string): number {
-  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(`${jobName}-`) && pod.status?.phase === 'Running').length;
-}
 
 /** The answers to reads of the Job's pod logs (undefined: never answered). */
 function logReads(system: TestSystem, jobName: string): Array<number | undefined> {

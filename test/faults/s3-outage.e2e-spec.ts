@@ -23,7 +23,7 @@ describe('the S3 store away', () => {
     });
     const images = ['nap/1s', 'nap/2s', 'nap/3s'];
     for (let i = 0; i < 30; i++) ledger.publish({ image: images[i % 3] });
-    await eventually(() => system!.sim.list('jobs', NAMESPACE).length === 30 && ledger.replies.length > 0, 20_000, 'thirty Jobs, a first end');
+    await eventually(() => system!.createdJobs().length === 30 && ledger.replies.length > 0, 30_000, 'thirty Jobs, a first end');
 
     system.s3Proxy.cut();
     const cutAt = Date.now();

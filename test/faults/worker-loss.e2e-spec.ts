@@ -5,7 +5,8 @@ import { WorkLedger } from '../support/work-ledger.js';
 const RESYNC_SECONDS = 3;
 const TTL_SECONDS = 2;
 const ENV = { CONCURRENCY: '40', JOB_TTL_SECONDS: String(TTL_SECONDS), RESYNC_SECONDS: String(RESYNC_SECONDS) };
-const IMAGES = napImages({ 'nap/quick': 0, 'nap/3s': 3000 });
+// Long enough for thirty Jobs to be running at once on a busy machine.
+const IMAGES = napImages({ 'nap/quick': 0, 'nap/5s': 5000 });
 const SUCCEEDED = { status: 'succeeded', reason: null, log: 'Exiting with code 0' } as const;
 
 describe('workers lost while their Jobs run', () => {
@@ -20,11 +21,11 @@ describe('workers lost while their Jobs run', () => {
    * running when the workers go: nothing is being finished at that moment, so every answer must come exactly once.
    */
   async function runUntilThirtyRunning(jobName: string): Promise<WorkLedger> {
-    const ledger = await WorkLedger.open(system!, { request: { image: 'nap/3s', jobName, inputBucket: `${jobName}.outputs` }, expect: SUCCEEDED });
+    const ledger = await WorkLedger.open(system!, { request: { image: 'nap/5s', jobName, inputBucket: `${jobName}.outputs` }, expect: SUCCEEDED });
     for (let i = 0; i < 10; i++) ledger.publish({ image: 'nap/quick' });
     await eventually(() => ledger.replies.length === 10, 20_000, 'the first ten replies');
     for (let i = 0; i < 30; i++) ledger.publish();
-    await eventually(() => runningPods(system!, jobName) === 30, 20_000, 'thirty pods running');
+    await eventually(() => system!.runningPods(`${jobName}-`) === 30, 20_000, 'thirty pods running');
     return ledger;
   }
 
@@ -61,7 +62,3 @@ describe('workers lost while their Jobs run', () => {
     expect(await system.objectNames('down.outputs')).toHaveLength(40);
   }, 90_000);
 });
-
-function runningPods(system: TestSystem, jobName: string): number {
-  return system.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(`${jobName}-`) && pod.status?.phase === 'Running').length;
-}

@@ -62,17 +62,20 @@ export class AppProcess {
     return this.listening;
   }
 
-  /** Resolves once `/health/ready` answers 200, as a Kubernetes readiness probe would wait for. */
-  async whenReady(timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    // The worker announces its URL only once it consumes, after taking over earlier Jobs: that wait counts too.
+  /**
+   * Resolves once `/health/ready` answers 200, as a Kubernetes readiness probe would wait for: within
+   * `startTimeoutMs` of now the app must listen (the worker announces its URL only once it consumes, after
+   * taking over earlier Jobs), and within `timeoutMs` of that be ready.
+   */
+  async whenReady(timeoutMs = 20_000, startTimeoutMs = 60_000): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const url = await Promise.race([
       this.whenListening(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${timeoutMs} ms:\n${this.output()}`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${startTimeoutMs} ms:\n${this.output()}`)), startTimeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const status = await fetch(`${url}/health/ready`).then((response) => response.status, () => 0);
       if (status === 200) return url;

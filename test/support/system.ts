@@ -115,7 +115,13 @@ export class TestSystem {
     const starting: Promise<unknown>[] = [];
     for (let i = 0; i < (options.workers ?? 1); i++) starting.push(system.startWorker());
     if (options.api ?? true) starting.push(system.startApi());
-    await Promise.all(starting);
+    // An app that fails to start must not outlive the test run, nor leave the others running.
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      await system.stop();
+      throw failed.reason;
+    }
     return system;
   }
 
@@ -169,6 +175,16 @@ export class TestSystem {
       counts.set(request.name, (counts.get(request.name) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /** Jobs created so far whose name starts with the prefix (each name once, however often it was created). */
+  createdJobs(jobNamePrefix = ''): string[] {
+    return [...this.jobsCreated().keys()].filter((name) => name.startsWith(jobNamePrefix));
+  }
+
+  /** Pods running now whose Job name starts with the prefix (a request's jobName and `-`, or a whole Job name). */
+  runningPods(jobNamePrefix: string): number {
+    return this.sim.list('pods', NAMESPACE).filter((pod) => pod.metadata.labels?.['job-name']?.startsWith(jobNamePrefix) && pod.status?.phase === 'Running').length;
   }
 
   /** An object of the S3 test server as text. */
