@@ -1,31 +1,16 @@
 import { ApiConfig, ConfigModule } from '@app/config';
-import { MessagingModule } from '@app/messaging';
 import { LoggingModule, MetricsModule, type Logger } from '@app/observability';
-import { StorageModule } from '@app/storage';
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ApiMetrics } from './api.metrics.js';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 
-@Global()
-@Module({ providers: [ApiMetrics], exports: [ApiMetrics] })
-class ApiMetricsModule {}
-
 @Module({})
 export class ApiModule {
+  /** The configuration and the root logger, made once in `main.ts`, are global; every other module imports what it uses. */
   static register(config: ApiConfig, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
-      imports: [
-        ApiMetricsModule,
-        ConfigModule.register(config),
-        HealthModule,
-        JobsModule,
-        LoggingModule.register(logger),
-        MessagingModule,
-        MetricsModule,
-        StorageModule,
-      ],
+      imports: [ConfigModule.register(config), HealthModule, JobsModule, LoggingModule.register(logger), MetricsModule],
     };
   }
 }
