@@ -175,7 +175,7 @@ describe('the core flow over HTTP', () => {
 
     it('refuses a body over the size limit', async () => {
       const response = await api.request<{ message: string }>('POST', '/jobs', { ...good, padding: 'x'.repeat(70 * 1024) });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(413);
       expect(response.body.message).toMatch(/larger than the limit of 65536 bytes/);
     });
   });

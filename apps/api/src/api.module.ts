@@ -1,31 +1,27 @@
 import { ApiConfig, ConfigModule } from '@app/config';
-import { MessagingModule } from '@app/messaging';
 import { LoggingModule, MetricsModule, type Logger } from '@app/observability';
-import { StorageModule } from '@app/storage';
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ApiMetrics } from './api.metrics.js';
+import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { jsonBodyParser } from './body-parser.js';
+import { DependencyErrorFilter } from './dependency-error.filter.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 
-@Global()
-@Module({ providers: [ApiMetrics], exports: [ApiMetrics] })
-class ApiMetricsModule {}
-
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  constructor(@Inject(ApiConfig) private readonly config: ApiConfig) {}
+
+  /** The configuration and the root logger, made once in `main.ts`, are global; every other module imports what it uses. */
   static register(config: ApiConfig, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
-      imports: [
-        ApiMetricsModule,
-        ConfigModule.register(config),
-        HealthModule,
-        JobsModule,
-        LoggingModule.register(logger),
-        MessagingModule,
-        MetricsModule,
-        StorageModule,
-      ],
+      imports: [ConfigModule.register(config), HealthModule, JobsModule, LoggingModule.register(logger), MetricsModule],
+      providers: [{ provide: APP_FILTER, useClass: DependencyErrorFilter }],
     };
+  }
+
+  /** Every body is read by this parser; the app is created without Nest's own (`bodyParser: false`). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(jsonBodyParser(this.config.MAX_REQUEST_BYTES)).forRoutes('*');
   }
 }

@@ -1,7 +1,6 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, ServiceUnavailableException, type ExceptionFilter } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { S3Error } from 'minio';
-import type { Response } from 'express';
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
@@ -13,12 +12,8 @@ const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOS
 export class DependencyErrorFilter extends BaseExceptionFilter implements ExceptionFilter {
   override catch(error: unknown, host: ArgumentsHost): void {
     if (error instanceof HttpException || !isStoreFailure(error)) return super.catch(error, host);
-    const response = host.switchToHttp().getResponse<Response>();
-    response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      message: `The job store (S3) is not available: ${error instanceof Error ? error.message : String(error)}. Try again later.`,
-    });
+    const cause = error instanceof Error ? error.message : String(error);
+    super.catch(new ServiceUnavailableException(`The job store (S3) is not available: ${cause}. Try again later.`), host);
   }
 }
 

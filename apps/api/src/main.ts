@@ -1,22 +1,19 @@
 import 'reflect-metadata';
 import { ApiConfig, loadConfigOrExit } from '@app/config';
 import { createRootLogger, exitOnSignal, NestPinoLogger, packageVersion } from '@app/observability';
-import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiModule } from './api.module.js';
-import { jsonBodyParser } from './body-parser.js';
-import { DependencyErrorFilter } from './dependency-error.filter.js';
 import { serveOpenApi } from './openapi.js';
 
 const config = loadConfigOrExit(ApiConfig);
 const logger = await createRootLogger({ app: 'api', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const app = await NestFactory.create<NestExpressApplication>(ApiModule.register(config, logger), {
   logger: new NestPinoLogger(logger),
+  // ApiModule parses bodies itself (body-parser.ts).
   bodyParser: false,
 });
 app.disable('x-powered-by');
-app.use(jsonBodyParser(config.MAX_REQUEST_BYTES));
-app.useGlobalFilters(new DependencyErrorFilter(app.get(HttpAdapterHost).httpAdapter));
 serveOpenApi(app, packageVersion());
 exitOnSignal(app, config.SHUTDOWN_TIMEOUT_SECONDS, logger);
 await app.listen(config.PORT);

@@ -1,3 +1,4 @@
+export * from './health.js';
 export * from './logger.js';
 export * from './metrics.controller.js';
 export * from './metrics.module.js';

@@ -1,12 +1,10 @@
 import { CommonConfig } from '@app/config';
-import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
 import { ObjectStorage } from './object-storage.js';
+import { StorageModule } from './storage.module.js';
 
-/**
- * The S3 store's part of readiness, the same for both apps: the records bucket answers. Provided next to
- * `TerminusModule`, which supplies `HealthIndicatorService`.
- */
+/** The S3 store's part of readiness, the same for both apps: the records bucket answers. */
 @Injectable()
 export class StorageHealthIndicator {
   constructor(
@@ -26,3 +24,7 @@ export class StorageHealthIndicator {
     }
   }
 }
+
+/** `StorageHealthIndicator` with what it needs: the store, and Terminus for its `HealthIndicatorService`. */
+@Module({ imports: [StorageModule, TerminusModule], providers: [StorageHealthIndicator], exports: [StorageHealthIndicator] })
+export class StorageHealthModule {}

@@ -1,4 +1,5 @@
 import { AmqpPublisher } from '@app/messaging';
+import { liveness, upWhen } from '@app/observability';
 import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -16,22 +17,20 @@ export class HealthController {
     @Inject(StorageHealthIndicator) private readonly storage: StorageHealthIndicator,
   ) {}
 
-  /** The process is alive and serving HTTP; dependencies do not matter here, or a broker outage would restart every pod. */
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
+    return this.health.check([() => liveness(this.indicators)]);
   }
 
-  /** Ready to accept work: RabbitMQ connected and the S3 store answering. */
+  /** Ready to accept work: both RabbitMQ connections up (the work queue's and the publisher's), the S3 store answering. */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => {
-        const rabbitmq = this.indicators.check('rabbitmq');
         const connected = { workQueue: this.workQueue.isConnected(), publisher: this.publisher.isConnected() };
-        return connected.workQueue && connected.publisher ? rabbitmq.up(connected) : rabbitmq.down(connected);
+        return upWhen(this.indicators, 'rabbitmq', connected.workQueue && connected.publisher, connected);
       },
       () => this.storage.check(),
     ]);

@@ -3,7 +3,7 @@ import { WorkRequestDto } from '@app/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile, type ArgumentMetadata } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ValidatedQueryPipe } from '../validated-query.pipe.js';
+import { QueryPipe } from '../invalid-input.js';
 import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
 import { ListJobsQuery } from './dto/list-jobs.query.js';
 import { JobsService } from './jobs.service.js';
@@ -64,7 +64,7 @@ export class JobsController {
   @ApiOperation({ summary: 'List jobs', description: 'Newest first, optionally of some statuses only, paged with an opaque cursor.' })
   @ApiOkResponse({ type: JobPageDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Unknown status, bad limit or cursor.' })
-  async list(@Query(ValidatedQueryPipe) query: ListJobsQuery): Promise<JobPageDto> {
+  async list(@Query(QueryPipe) query: ListJobsQuery): Promise<JobPageDto> {
     return this.jobs.list(query.status ?? 'all', query.limit, query.cursor);
   }
 

@@ -1,12 +1,17 @@
+import { MessagingModule } from '@app/messaging';
+import { MetricsModule } from '@app/observability';
+import { StorageModule } from '@app/storage';
 import { Module } from '@nestjs/common';
+import { ApiMetrics } from '../api.metrics.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 import { SeedViewsController } from './seed-views.controller.js';
 import { WorkQueue } from './work-queue.js';
 
 @Module({
+  imports: [MessagingModule, MetricsModule, StorageModule],
   controllers: [JobsController, SeedViewsController],
-  providers: [JobsService, WorkQueue],
+  providers: [ApiMetrics, JobsService, WorkQueue],
   exports: [WorkQueue],
 })
 export class JobsModule {}

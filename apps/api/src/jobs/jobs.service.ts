@@ -3,10 +3,11 @@ import { CANCEL_COMMAND, isTerminal, newJobRecord, sameWork, type JobRecord, typ
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { InvalidCursorError, JobLogs, JobRecordStore } from '@app/storage';
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ApiMetrics } from '../api.metrics.js';
+import { InvalidInputException } from '../invalid-input.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface Submission {
@@ -35,7 +36,7 @@ export class JobsService {
   async submit(work: WorkRequest): Promise<Submission> {
     if (!this.workQueue.isConnected() || !this.publisher.isConnected()) {
       this.metrics.submissions.inc({ outcome: 'unavailable' });
-      throw unavailable('RabbitMQ is not reachable; the request was not accepted, nothing was stored. Try again later.');
+      throw new ServiceUnavailableException('RabbitMQ is not reachable; the request was not accepted, nothing was stored. Try again later.');
     }
     const request = { ...work, id: work.id ?? randomUUID() };
     // Declared announced with the write: the queued event goes out next, and the record is removed if it cannot.
@@ -51,7 +52,7 @@ export class JobsService {
       log.warn({ err: error }, 'RabbitMQ did not confirm the work request; removing its record');
       await this.records.remove(record).catch((cleanup: unknown) => log.error({ err: cleanup }, 'could not remove the record of an unpublished request'));
       this.metrics.submissions.inc({ outcome: 'unavailable' });
-      throw unavailable('RabbitMQ did not confirm the request; it was not accepted, nothing was stored. Try again later.');
+      throw new ServiceUnavailableException('RabbitMQ did not confirm the request; it was not accepted, nothing was stored. Try again later.');
     }
     log.info({ image: request.image }, 'work request queued');
     this.metrics.submissions.inc({ outcome: 'accepted' });
@@ -60,7 +61,7 @@ export class JobsService {
 
   async get(id: string): Promise<JobRecord> {
     const record = await this.records.get(id);
-    if (!record) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `No job with id ${id}` });
+    if (!record) throw new NotFoundException(`No job with id ${id}`);
     return record;
   }
 
@@ -70,10 +71,8 @@ export class JobsService {
       const page = await this.records.list(statuses, limit, cursor);
       return { jobs: page.records, nextCursor: page.nextCursor ?? null };
     } catch (error) {
-      if (error instanceof InvalidCursorError) {
-        throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'Invalid query: cursor is not one this api handed out' });
-      }
-      throw error;
+      if (!(error instanceof InvalidCursorError)) throw error;
+      throw new InvalidInputException('query', [{ field: 'cursor', rule: 'isCursor', message: error.message }]);
     }
   }
 
@@ -113,9 +112,7 @@ export class JobsService {
   async openLog(id: string): Promise<{ stream: Readable; size: number }> {
     const record = await this.get(id);
     const stored = record.logObject ? await this.logs.open(record.outputBucket, record.logObject) : undefined;
-    if (!stored) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `Job ${id} has no stored log yet (status ${record.status})` });
-    }
+    if (!stored) throw new NotFoundException(`Job ${id} has no stored log yet (status ${record.status})`);
     return stored;
   }
 
@@ -123,11 +120,7 @@ export class JobsService {
   private async replay(stored: JobRecord, request: WorkRequest & { id: string }, log: Logger): Promise<Submission> {
     if (!sameWork(stored.request, request)) {
       this.metrics.submissions.inc({ outcome: 'conflict' });
-      throw new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        message: `A different request was already submitted with id ${request.id}; choose a new id.`,
-      });
+      throw new ConflictException(`A different request was already submitted with id ${request.id}; choose a new id.`);
     }
     if (stored.status === 'queued') {
       // Its message may have been lost with a crashed replica; a second copy is harmless, as the worker
@@ -140,9 +133,5 @@ export class JobsService {
 }
 
 function alreadyEnded(record: JobRecord): ConflictException {
-  return new ConflictException({ statusCode: 409, error: 'Conflict', message: `Job ${record.id} has already ended (${record.status}); there is nothing to cancel.` });
-}
-
-function unavailable(message: string): ServiceUnavailableException {
-  return new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', message });
+  return new ConflictException(`Job ${record.id} has already ended (${record.status}); there is nothing to cancel.`);
 }

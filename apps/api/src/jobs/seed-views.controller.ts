@@ -1,7 +1,7 @@
 import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JobRecord, type JobStatus } from '@app/contracts';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ValidatedQueryPipe } from '../validated-query.pipe.js';
+import { QueryPipe } from '../invalid-input.js';
 import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
 import { PageQuery } from './dto/list-jobs.query.js';
 import { JobIdPipe } from './jobs.controller.js';
@@ -25,21 +25,21 @@ export class SeedViewsController {
   @Get('completed_jobs')
   @ApiOperation({ summary: 'Jobs that have ended: succeeded, failed, timed out or cancelled' })
   @ApiOkResponse({ type: JobPageDto })
-  completed(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+  completed(@Query(QueryPipe) query: PageQuery): Promise<JobPageDto> {
     return this.page(TERMINAL_STATUSES, query);
   }
 
   @Get('incomplete_jobs')
   @ApiOperation({ summary: 'Jobs that have not ended: queued or running' })
   @ApiOkResponse({ type: JobPageDto })
-  incomplete(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+  incomplete(@Query(QueryPipe) query: PageQuery): Promise<JobPageDto> {
     return this.page(ACTIVE_STATUSES, query);
   }
 
   @Get('inprogress_jobs')
   @ApiOperation({ summary: 'Jobs running now' })
   @ApiOkResponse({ type: JobPageDto })
-  inProgress(@Query(ValidatedQueryPipe) query: PageQuery): Promise<JobPageDto> {
+  inProgress(@Query(QueryPipe) query: PageQuery): Promise<JobPageDto> {
     return this.page(['running'], query);
   }
 

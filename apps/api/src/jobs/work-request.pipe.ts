@@ -1,9 +1,14 @@
 import { ApiConfig } from '@app/config';
-import { describeProblems, validateWorkRequest, type WorkRequest } from '@app/contracts';
-import { BadRequestException, Inject, Injectable, type PipeTransform } from '@nestjs/common';
+import { validateWorkRequest, type WorkRequest } from '@app/contracts';
+import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiMetrics } from '../api.metrics.js';
+import { InvalidInputException } from '../invalid-input.js';
 
-/** Validates a submitted body with the same rules the worker applies to AMQP messages. */
+/**
+ * Validates a submitted body with `validateWorkRequest`, the rules the worker applies to AMQP messages. Not Nest's
+ * ValidationPipe: those rules depend on the configuration (the longest and the default time-out) and apply defaults
+ * (`outputBucket` from `inputBucket`), which a DTO's decorators cannot, and one rule set must serve both edges.
+ */
 @Injectable()
 export class WorkRequestPipe implements PipeTransform<unknown, WorkRequest> {
   constructor(
@@ -15,11 +20,6 @@ export class WorkRequestPipe implements PipeTransform<unknown, WorkRequest> {
     const result = validateWorkRequest(body, this.config.timeOutLimits);
     if (result.ok) return result.request;
     this.metrics.submissions.inc({ outcome: 'invalid' });
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: `Invalid work request: ${describeProblems(result.problems)}`,
-      errors: result.problems,
-    });
+    throw new InvalidInputException('work request', result.problems);
   }
 }

@@ -1,0 +1,160 @@
+/**
+ * In-memory stand-ins for the api's edges (the record store, the log store, the S3 store's ping, the work queue
+ * client, the RabbitMQ publisher), bound in place of the real ones in a testing module of the api's own modules.
+ * Each keeps what was asked of it and can be told to fail, so that a spec drives one fault at a time.
+ */
+import { ApiConfig } from '@app/config';
+import { applyStatusChange, type IdentifiedRequest, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { AmqpPublisher, PublishUnavailableError } from '@app/messaging';
+import { createRootLogger } from '@app/observability';
+import { InvalidCursorError, JobLogs, JobRecordStore, ObjectStorage, type RecordPage } from '@app/storage';
+import type { INestApplication } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Options } from 'amqplib';
+import { Readable } from 'node:stream';
+import { ApiModule } from '../src/api.module.js';
+import { WorkQueue } from '../src/jobs/work-queue.js';
+
+/** Records in a map, listed newest first; a cursor is the offset of the next page. */
+export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' | 'get' | 'update' | 'remove' | 'list'> {
+  readonly records = new Map<string, JobRecord>();
+  /** Set to make every read fail, as an S3 store that cannot be reached. */
+  unreachable: Error | undefined;
+
+  async init(): Promise<void> {}
+
+  async create(record: JobRecord): Promise<{ created: boolean; record: JobRecord }> {
+    const existing = await this.get(record.id);
+    if (existing) return { created: false, record: existing };
+    this.records.set(record.id, record);
+    return { created: true, record };
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    if (this.unreachable) throw this.unreachable;
+    return this.records.get(id);
+  }
+
+  async update(id: string, change: StatusChange): Promise<TransitionResult> {
+    const result = applyStatusChange(this.records.get(id)!, change);
+    this.records.set(id, result.record);
+    return result;
+  }
+
+  async remove(record: JobRecord): Promise<void> {
+    this.records.delete(record.id);
+  }
+
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(offset) || offset < 0) throw new InvalidCursorError();
+    const matching = [...this.records.values()]
+      .filter((record) => statuses === 'all' || statuses.includes(record.status))
+      .sort((a, b) => b.queuedAt.localeCompare(a.queuedAt) || b.id.localeCompare(a.id));
+    const end = offset + limit;
+    return { records: matching.slice(offset, end), ...(end < matching.length && { nextCursor: String(end) }) };
+  }
+}
+
+/** Log objects by `<bucket>/<object>`. */
+export class FakeJobLogs implements Pick<JobLogs, 'open'> {
+  readonly objects = new Map<string, string>();
+
+  async open(bucket: string, objectName: string): Promise<{ stream: Readable; size: number } | undefined> {
+    const text = this.objects.get(`${bucket}/${objectName}`);
+    return text === undefined ? undefined : { stream: Readable.from([Buffer.from(text)]), size: Buffer.byteLength(text) };
+  }
+}
+
+export interface PublishedMessage {
+  exchange: string;
+  routingKey: string;
+  body: unknown;
+  options: Options.Publish;
+}
+
+export class FakeAmqpPublisher implements Pick<AmqpPublisher, 'isConnected' | 'onReconnect' | 'publish' | 'close'> {
+  readonly messages: PublishedMessage[] = [];
+  down = false;
+  /** How many of the next publishes RabbitMQ does not confirm. */
+  unconfirmed = 0;
+
+  isConnected(): boolean {
+    return !this.down;
+  }
+
+  onReconnect(): void {}
+
+  async publish(exchange: string, routingKey: string, body: unknown, options: Options.Publish = {}): Promise<void> {
+    if (this.down) throw new PublishUnavailableError('not connected');
+    if (this.unconfirmed > 0) {
+      this.unconfirmed--;
+      throw new PublishUnavailableError('timeout');
+    }
+    this.messages.push({ exchange, routingKey, body, options });
+  }
+
+  async close(): Promise<void> {}
+
+  /** The routing keys of the result events of one job, in the order published. */
+  events(id: string): string[] {
+    return this.messages.filter((message) => (message.body as Partial<JobRecord>).id === id).map((message) => message.routingKey);
+  }
+}
+
+export class FakeWorkQueue implements Pick<WorkQueue, 'isConnected' | 'publish'> {
+  readonly requests: IdentifiedRequest[] = [];
+  down = false;
+  /** Set to make each publish fail as one that RabbitMQ does not confirm in time. */
+  unconfirmed = false;
+
+  isConnected(): boolean {
+    return !this.down;
+  }
+
+  async publish(request: IdentifiedRequest): Promise<void> {
+    if (this.unconfirmed) throw new Error('RabbitMQ did not confirm the message within 5000 ms');
+    this.requests.push(request);
+  }
+}
+
+export class FakeObjectStorage implements Pick<ObjectStorage, 'ping'> {
+  /** Set to make the store unreachable. */
+  failure: Error | undefined;
+
+  async ping(): Promise<void> {
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** The whole api (its modules, pipes, filter and body parser as in production) over one set of fakes. */
+export class FakeEdges {
+  readonly config = new ApiConfig();
+  readonly records = new FakeRecordStore();
+  readonly logs = new FakeJobLogs();
+  readonly storage = new FakeObjectStorage();
+  readonly workQueue = new FakeWorkQueue();
+  readonly publisher = new FakeAmqpPublisher();
+
+  async compile(): Promise<TestingModule> {
+    const logger = await createRootLogger({ app: 'spec', level: 'silent', format: 'json' });
+    return Test.createTestingModule({ imports: [ApiModule.register(this.config, logger)] })
+      .overrideProvider(JobRecordStore)
+      .useValue(this.records)
+      .overrideProvider(JobLogs)
+      .useValue(this.logs)
+      .overrideProvider(ObjectStorage)
+      .useValue(this.storage)
+      .overrideProvider(WorkQueue)
+      .useValue(this.workQueue)
+      .overrideProvider(AmqpPublisher)
+      .useValue(this.publisher)
+      .compile();
+  }
+
+  /** The api as an HTTP app, for supertest; Nest's own body parser is off, as in `main.ts`. */
+  async app(): Promise<INestApplication> {
+    const app = (await this.compile()).createNestApplication({ bodyParser: false, logger: false });
+    return app.init();
+  }
+}
