@@ -53,6 +53,11 @@ export class FakeKube {
     return { items: [...this.jobs.values()].map((job) => structuredClone(job)) };
   }
 
+  async listPods(): Promise<{ items: V1Pod[] }> {
+    this.requests.push('list pods');
+    return { items: [] };
+  }
+
   async patchJob(_namespace: string, name: string, operations: JsonPatchOperation[]): Promise<V1Job> {
     this.requests.push(`patch ${name}`);
     this.faults.patch.take();
@@ -217,6 +222,7 @@ export class FakeDelivery implements Delivery {
   readonly correlationId: string;
   acked = false;
   live = true;
+  redelivered = false;
 
   constructor(body: unknown, id: string) {
     this.replyTo = `reply-${id}`;

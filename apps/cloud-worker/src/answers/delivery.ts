@@ -9,6 +9,8 @@ export interface Delivery {
   readonly message: Pick<ConsumeMessage, 'content' | 'fields' | 'properties'>;
   readonly replyTo?: string;
   readonly correlationId?: string;
+  /** RabbitMQ delivered it before, to a consumer that went away without acknowledging it. */
+  readonly redelivered: boolean;
   /** False once its channel has closed: RabbitMQ then delivers the message again, here or elsewhere. */
   isLive(): boolean;
   ack(): void;
@@ -20,6 +22,7 @@ const watchedChannels = new WeakSet<Channel>();
 export class RmqDelivery implements Delivery {
   readonly replyTo?: string;
   readonly correlationId?: string;
+  readonly redelivered: boolean;
   private settled = false;
 
   constructor(
@@ -28,6 +31,7 @@ export class RmqDelivery implements Delivery {
   ) {
     this.replyTo = message.properties.replyTo || undefined;
     this.correlationId = message.properties.correlationId || undefined;
+    this.redelivered = message.fields.redelivered;
     if (!watchedChannels.has(channel)) {
       watchedChannels.add(channel);
       channel.once('close', () => closedChannels.add(channel));

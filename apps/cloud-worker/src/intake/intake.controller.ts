@@ -30,9 +30,7 @@ export class IntakeController {
   @EventPattern<string>(WORK_REQUEST_PATTERN, WORK_TRANSPORT)
   async onWorkRequest(@Payload() message: WorkMessage, @Ctx() context: RmqContext): Promise<void> {
     const delivery = deliveryOf(context);
-    if (delivery.message.content.length > this.config.MAX_REQUEST_BYTES) {
-      return this.onUnreadable({ unreadable: `the message is larger than the limit of ${this.config.MAX_REQUEST_BYTES} bytes` }, context);
-    }
+    if (this.tooLarge(delivery)) return this.onUnreadable(message, context);
     const body = 'body' in message ? message.body : undefined;
     const id = requestIdOf(body, delivery.message.properties);
     const validation = validateWorkRequest(body, this.config.timeOutLimits);
@@ -50,12 +48,18 @@ export class IntakeController {
   @EventPattern<string>(UNREADABLE_MESSAGE_PATTERN, WORK_TRANSPORT)
   async onUnreadable(@Payload() message: WorkMessage, @Ctx() context: RmqContext): Promise<void> {
     const delivery = deliveryOf(context);
-    const reason = 'unreadable' in message ? message.unreadable : 'unreadable message';
+    // Size first: a message over the limit is refused whatever it holds.
+    const reason = this.tooLarge(delivery) ?? ('unreadable' in message ? message.unreadable : 'unreadable message');
     const { messageId, correlationId } = delivery.message.properties;
     const id = messageId ?? correlationId ?? null;
     this.logger.warn({ reason, messageId: id }, 'rejected an unreadable message');
     this.metrics.messages.inc({ outcome: 'unreadable' });
     await this.deadLetters.reject(delivery, `Unreadable message: ${reason}`, [{ field: '(body)', rule: 'json', message: reason }], id);
+  }
+
+  private tooLarge(delivery: RmqDelivery): string | undefined {
+    const limit = this.config.MAX_REQUEST_BYTES;
+    return delivery.message.content.length > limit ? `the message is larger than the limit of ${limit} bytes` : undefined;
   }
 }
 

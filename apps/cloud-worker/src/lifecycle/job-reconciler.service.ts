@@ -204,7 +204,9 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       observed,
       published: entry.published,
       applied: entry.applied,
-      othersHadTheirTime: record !== undefined && Date.now() - Date.parse(record.updatedAt) >= this.graceMs(),
+      // A redelivered message says its previous holder went away: what it left unannounced falls to this worker now.
+      othersHadTheirTime:
+        record !== undefined && (entry.deliveries.some(({ delivery }) => delivery.redelivered) || Date.now() - Date.parse(record.updatedAt) >= this.graceMs()),
       logStored: entry.logStored,
       logRefused: entry.logRefused,
       orphanWaiting,

@@ -1,6 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { plannedLogObject, type JobRecord } from '@app/contracts';
-import { KubeApi, KubeApiError } from '@app/kube';
+import { JOB_NAME_LABEL, KubeApi, KubeApiError } from '@app/kube';
 import { JobLogs } from '@app/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassThrough, Readable } from 'node:stream';
@@ -28,7 +28,7 @@ export class LogCapture {
 
   async store(record: JobRecord, outcome: Outcome): Promise<CaptureResult> {
     const objectName = plannedLogObject(record);
-    const opened = await this.openPodLogs(outcome.podNames, record.request.jobName);
+    const opened = await this.openPodLogs(await this.podNamesOf(record, outcome), record.request.jobName);
     const anyLog = opened.some(({ log }) => log !== undefined);
     if (!anyLog && (await this.logs.exists(record.outputBucket, objectName))) return 'kept';
     const body = new PassThrough();
@@ -41,6 +41,18 @@ export class LogCapture {
       throw error;
     }
     return 'stored';
+  }
+
+  /**
+   * The pods whose logs make up the log: the outcome's, or, when the end was read from the Job's conditions
+   * without the pods (the watch missed them), the Job's pods as listed now, oldest first.
+   */
+  private async podNamesOf(record: JobRecord, outcome: Outcome): Promise<string[]> {
+    if (outcome.podNames.length > 0 || outcome.note) return outcome.podNames;
+    const { items } = await this.kube.listPods(this.namespace, `${JOB_NAME_LABEL}=${record.jobName}`);
+    return items
+      .sort((a, b) => new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime())
+      .map((pod) => pod.metadata!.name!);
   }
 
   /** Opens every pod's log before anything is written, so that a pod whose log cannot be read fails the step early. */
