@@ -23,13 +23,13 @@ describe('the S3 store away', () => {
     });
     const images = ['nap/1s', 'nap/2s', 'nap/3s'];
     for (let i = 0; i < 30; i++) ledger.publish({ image: images[i % 3] });
-    await eventually(() => system!.createdJobs().length === 30 && ledger.replies.length > 0, 30_000, 'thirty Jobs, a first end');
+    await eventually(() => system!.createdJobs().length === 30 && ledger.replies.length > 0, 60_000, 'thirty Jobs, a first end');
 
     system.s3Proxy.cut();
     const cutAt = Date.now();
     // More requests arrive meanwhile; they can have no record until the store is back.
     for (let i = 0; i < 5; i++) ledger.publish();
-    await eventually(() => system!.sim.list('jobs', NAMESPACE).every((job) => job.status?.completionTime), 20_000, 'every Job to complete');
+    await eventually(() => system!.sim.list('jobs', NAMESPACE).every((job) => job.status?.completionTime), 40_000, 'every Job to complete');
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, cutAt + OUTAGE_MS - Date.now())));
     system.s3Proxy.restore();
 
