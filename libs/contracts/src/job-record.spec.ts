@@ -104,6 +104,13 @@ describe('the outbox of announcements', () => {
     expect(result).toMatchObject({ outcome: 'unchanged', record: { announced: ['queued', 'running', 'succeeded'] } });
   });
 
+  it('declares the new status announced with the write that applies it, and only then', () => {
+    const running = record('running', { startedAt: at, announced: ['queued'] });
+    const declared = { status: 'succeeded' as const, at, announced: ['running' as const], declaresAnnounced: true };
+    expect(applyStatusChange(running, declared).record.announced).toEqual(['queued', 'running', 'succeeded']);
+    expect(applyStatusChange(record('cancelled', { announced: ['queued'] }), declared)).toMatchObject({ outcome: 'rejected', record: { announced: ['queued', 'running'] } });
+  });
+
   it('writes nothing new when every status given was announced already', () => {
     expect(applyStatusChange(ended, { status: 'succeeded', at, announced: ['queued'] }).record).toBe(ended);
   });

@@ -71,6 +71,12 @@ export interface StatusChange {
   logObject?: string | null;
   /** Statuses whose events have gone out since the record was last written; added to `announced`. */
   announced?: readonly JobStatus[];
+  /**
+   * The writer publishes the new status's event right after this write and declares it announced with it, which
+   * saves a write: a worker ending a record does so while the Job still marks the end as unconfirmed until it is
+   * released (see `endUnconfirmed` in the worker's next-step.ts). Only counted when the status is applied.
+   */
+  declaresAnnounced?: boolean;
 }
 
 export type TransitionOutcome =
@@ -100,8 +106,8 @@ export function isLaterStatus(status: JobStatus, than: JobStatus): boolean {
  * A log stored after the status was settled is still recorded, so a cancelled Job's log is not lost.
  */
 export function applyStatusChange(record: JobRecord, change: StatusChange): TransitionResult {
-  const announced = withAnnounced(record.announced, change.announced);
   if (!isTerminal(record.status) && isLaterStatus(change.status, record.status)) {
+    const announced = withAnnounced(record.announced, change.declaresAnnounced ? [...(change.announced ?? []), change.status] : change.announced);
     return {
       outcome: 'applied',
       record: {
@@ -117,6 +123,7 @@ export function applyStatusChange(record: JobRecord, change: StatusChange): Tran
       },
     };
   }
+  const announced = withAnnounced(record.announced, change.announced);
   const outcome = change.status === record.status ? 'unchanged' : 'rejected';
   const logLearnt = !record.logObject && change.logObject;
   if (logLearnt || announced !== record.announced) {

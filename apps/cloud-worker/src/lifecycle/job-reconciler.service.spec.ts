@@ -107,10 +107,12 @@ describe('JobReconciler', () => {
   }
 
   it('takes a request sent straight to RabbitMQ to its end: record, Job, log, events in order, reply, acknowledgement, release', async () => {
-    await start();
+    // A grace period for orphans that the test would outlast: the worker finishing its own request never waits one.
+    await start({ ORPHAN_GRACE_SECONDS: '60' });
     const { request, delivery } = submit();
     const job = await runToEnd(request);
-    await until(() => delivery.acked, 'the acknowledgement');
+    await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+    expect(delivery.acked).toBe(true);
     expect(recordOf(request)).toMatchObject({ status: 'succeeded', exitCode: 0, logObject: `test-job-${request.id}.log`, announced: ['queued', 'running', 'succeeded'] });
     expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('Started\nSUCCESS\n');
     expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
@@ -287,20 +289,41 @@ describe('JobReconciler', () => {
     const job = await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
     // A second Job, left by a worker that died: its record says running, its pod has ended.
-    const orphan: JobRecord = { ...recordOf(request)!, id: randomUUID(), status: 'running', logObject: null, announced: ['queued', 'running'], finishedAt: null };
-    orphan.jobName = `test-job-${orphan.id}`;
-    records.records.set(orphan.id, orphan);
-    const orphanJob = structuredClone(job);
-    orphanJob.metadata = { ...orphanJob.metadata, name: orphan.jobName, labels: { ...orphanJob.metadata!.labels, 'cloud-worker.io/request-id': orphan.id }, annotations: {} };
-    orphanJob.status = { conditions: [{ type: 'Complete', status: 'True' }] };
-    kube.jobs.set(orphan.jobName, orphanJob);
-    kube.logs.set(`${orphan.jobName}-pod`, 'orphan log\n');
-    informer.setPod(orphanJob, { exitCode: 0 });
+    const orphan = leaveOrphan(job, { status: 'running', logObject: null, announced: ['queued', 'running'], finishedAt: null });
     expect(reconciler.resync((await kube.listJobs()).items)).toEqual({ adopted: 1 });
     await until(() => records.records.get(orphan.id)?.status === 'succeeded' && kube.jobs.get(orphan.jobName)?.metadata?.annotations?.['cloud-worker.io/collected-by'], 'the orphan to be finished');
     expect(publisher.events(orphan.id)).toEqual(['job.succeeded']);
     expect(replyTo(delivery)).toHaveLength(1);
   });
+
+  it('announces, at start, an end its writer declared with the record and stopped before publishing', async () => {
+    await start();
+    const { request, delivery } = submit();
+    const job = await runToEnd(request);
+    await until(() => reconciler.inFlight() === 0, 'the first request to be finished');
+    // Its writer wrote the end, declared announced, and stopped before the publish and the release.
+    const orphan = leaveOrphan(job, { announced: ['queued', 'running', 'succeeded'] });
+    expect(reconciler.resync((await kube.listJobs()).items, true)).toEqual({ adopted: 1 });
+    await until(() => kube.jobs.get(orphan.jobName)?.metadata?.annotations?.['cloud-worker.io/collected-by'], 'the orphan to be released');
+    expect(publisher.events(orphan.id)).toEqual(['job.succeeded']);
+    expect(records.records.get(orphan.id)?.logObject).toBe(recordOf(request)!.logObject!.replace(request.id, orphan.id));
+    expect(replyTo(delivery)).toHaveLength(1);
+  });
+
+  /** A Job like `job`, of a record like `job`'s with `changes`, whose pod has ended: left behind by a worker that stopped. */
+  function leaveOrphan(job: V1Job, changes: Partial<JobRecord>): JobRecord {
+    const template = records.records.get(job.metadata!.labels!['cloud-worker.io/request-id'])!;
+    const id = randomUUID();
+    const orphan: JobRecord = { ...template, id, jobName: `test-job-${id}`, ...(template.logObject && { logObject: template.logObject.replace(template.id, id) }), ...changes };
+    records.records.set(id, orphan);
+    const orphanJob = structuredClone(job);
+    orphanJob.metadata = { ...orphanJob.metadata, name: orphan.jobName, labels: { ...orphanJob.metadata!.labels, 'cloud-worker.io/request-id': id }, annotations: {} };
+    orphanJob.status = { conditions: [{ type: 'Complete', status: 'True' }] };
+    kube.jobs.set(orphan.jobName, orphanJob);
+    kube.logs.set(`${orphan.jobName}-pod`, 'orphan log\n');
+    informer.setPod(orphanJob, { exitCode: 0 });
+    return orphan;
+  }
 
   it('leaves a running Job of another worker to it at a periodic resync, and takes it at start', async () => {
     await start();

@@ -36,10 +36,15 @@ interface TrackedRequest {
   sawPods: boolean;
   /** When this worker created the Job: a creationTimestamp has whole seconds only. */
   createdAtMs?: number;
+  /** Published and not yet recorded in the record's `announced`. */
   published: Set<JobStatus>;
+  /** Published by this worker, recorded or not. */
+  sent: Set<JobStatus>;
   applied: Set<JobStatus>;
   logStored: boolean;
   logRefused: boolean;
+  /** This worker answered the request's messages: finishing it is its own to do, not an orphan's. */
+  replied: boolean;
   outcome?: Outcome;
   orphanSince?: number;
   deadLetterReason?: string;
@@ -193,7 +198,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
           })
         : {};
     const ending = Boolean(observed.outcome || entry.outcome || (record && isTerminal(record.status)));
-    const orphanWaiting = entry.deliveries.length === 0 && ending && !this.graceOver(entry);
+    const orphanWaiting = entry.deliveries.length === 0 && !entry.replied && ending && !this.graceOver(entry);
     return {
       record,
       recordStale: entry.recordStale,
@@ -207,6 +212,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       // A redelivered message says its previous holder went away: what it left unannounced falls to this worker now.
       othersHadTheirTime:
         record !== undefined && (entry.deliveries.some(({ delivery }) => delivery.redelivered) || Date.now() - Date.parse(record.updatedAt) >= this.graceMs()),
+      endUnconfirmed: endUnconfirmed(entry),
       logStored: entry.logStored,
       logRefused: entry.logRefused,
       orphanWaiting,
@@ -227,6 +233,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       case 'announce':
         await this.events.publish(entry.record!, step.status);
         entry.published.add(step.status);
+        entry.sent.add(step.status);
         return;
       case 'read-job':
         this.learnJob(entry, (await this.kube.getJob(this.namespace, entry.record!.jobName)) ?? null);
@@ -252,6 +259,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
           delivery.ack();
         }
         entry.deliveries = [];
+        entry.replied = true;
         return;
       case 'release-job':
         return this.releaseJob(entry);
@@ -322,6 +330,8 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       exitCode: outcome.exitCode,
       logObject,
       announced: [...entry.published],
+      // Its event goes out next; until the Job is released, the Job says it may not have (`endUnconfirmed`).
+      declaresAnnounced: entry.presence === 'present',
     });
     entry.record = result.record;
     entry.published.clear();
@@ -396,9 +406,11 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         jobStale: false,
         sawPods: false,
         published: new Set(),
+        sent: new Set(),
         applied: new Set(),
         logStored: false,
         logRefused: false,
+        replied: false,
         log: this.logger.child({ requestId: id }),
       };
       this.tracked.set(id, entry);
@@ -422,7 +434,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
    */
   private arm(entry: TrackedRequest): void {
     const { record } = entry;
-    if (record && !entry.announceTimer && announcementsDue(record, entry.published).length > 0) {
+    if (record && !entry.announceTimer && (announcementsDue(record, entry.published).length > 0 || endUnconfirmed(entry))) {
       entry.announceTimer = setTimeout(() => {
         entry.announceTimer = undefined;
         entry.recordStale = true;
@@ -480,6 +492,16 @@ function clearTimers(entry: TrackedRequest): void {
   entry.deadlineTimer = undefined;
   entry.graceTimer = undefined;
   entry.announceTimer = undefined;
+}
+
+/**
+ * A worker declares the end it writes announced with that write and publishes it next, then releases the Job
+ * (`settle`): a terminal record that says so while its Job is still there, and that this worker did not publish,
+ * may have lost its writer in between. The api's cancel is recorded as announced only after it is published.
+ */
+function endUnconfirmed({ record, presence, sent }: TrackedRequest): boolean {
+  if (!record || !isTerminal(record.status) || record.status === 'cancelled' || presence !== 'present') return false;
+  return (record.announced?.includes(record.status) ?? false) && !sent.has(record.status);
 }
 
 /** When the Job controller saw the Job end, from its Complete or Failed condition. */

@@ -25,6 +25,7 @@ function situation(overrides: Partial<Situation> = {}): Situation {
     // By default this worker made every change, so every event is its own to publish.
     applied: new Set(['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled']),
     othersHadTheirTime: false,
+    endUnconfirmed: false,
     logStored: false,
     logRefused: false,
     orphanWaiting: false,
@@ -63,8 +64,12 @@ describe('nextStep', () => {
     // The record has ended.
     ['announces the end', { record: ended('succeeded', { announced: ['queued', 'running'] }) }, 'announce'],
     ['records the announcement before the Job may go', { record: ended('succeeded', { announced: ['queued', 'running'] }), published: new Set(['succeeded']) }, 'record-announced'],
-    ['releases the Job once everything is safe', { record: ended('succeeded') }, 'release-job'],
-    ['answers and acknowledges once the Job is released', { record: ended('succeeded'), job: 'collected' }, 'reply'],
+    ['answers and acknowledges once everything is out, before the release', { record: ended('succeeded') }, 'reply'],
+    ['then releases the Job', { record: ended('succeeded'), hasDeliveries: false }, 'release-job'],
+    ['answers a request whose Job is released already', { record: ended('succeeded'), job: 'collected' }, 'reply'],
+    ['announces its own end declared with the write that ended the record', { record: ended('succeeded'), endUnconfirmed: true }, 'announce'],
+    ['announces an end declared by a writer who left the Job behind, once it has had its time', { record: ended('succeeded'), endUnconfirmed: true, applied: new Set(), othersHadTheirTime: true }, 'announce'],
+    ['keeps the Job while such an end waits for its writer', { record: ended('succeeded'), endUnconfirmed: true, applied: new Set() }, 'wait'],
     ['forgets the request once answered', { record: ended('succeeded'), job: 'collected', hasDeliveries: false }, 'forget'],
     ['answers a request whose Job is gone', { record: ended('succeeded'), job: 'absent' }, 'reply'],
     ['reads the Job of an ended request', { record: ended('succeeded'), job: 'unknown' }, 'read-job'],
@@ -72,7 +77,7 @@ describe('nextStep', () => {
     ['records the log of a cancelled Job', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']), logStored: true }, 'settle'],
     ['announces a cancel whose event the api could not publish', { record: ended('cancelled', { announced: ['queued'] }), outcome: cancelled([]) }, 'announce'],
     ['leaves an ended Job to the worker holding it during the grace period', { record: ended('succeeded'), hasDeliveries: false, orphanWaiting: true }, 'wait'],
-    ['announces nothing for a record from before the outbox', { record: ended('succeeded', { announced: undefined }) }, 'release-job'],
+    ['announces nothing for a record from before the outbox', { record: ended('succeeded', { announced: undefined }), hasDeliveries: false }, 'release-job'],
     // Announcements of other writers (another worker, the api).
     ['leaves an end another writer reached to it to announce', { record: ended('succeeded', { announced: ['queued', 'running'] }), applied: new Set(), job: 'collected', hasDeliveries: false }, 'wait'],
     ['goes on with its own steps meanwhile', { record: record('running', { announced: ['queued'] }), applied: new Set() }, 'wait'],

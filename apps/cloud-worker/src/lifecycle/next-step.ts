@@ -27,6 +27,12 @@ export interface Situation {
    * announced is taken to be unannounced (its writer died, or its publish failed) and is announced here.
    */
   othersHadTheirTime: boolean;
+  /**
+   * The record's end was declared announced by the worker that wrote it (`declaresAnnounced`), which confirms it
+   * by releasing the Job only after publishing; the Job is still there and this worker has not published it, so
+   * the writer may have stopped in between: the end counts as still to announce.
+   */
+  endUnconfirmed: boolean;
   logStored: boolean;
   /** The store refused the log object for good. */
   logRefused: boolean;
@@ -71,6 +77,7 @@ export function nextStep(s: Situation): Step {
   if (!record) return s.hasDeliveries ? { kind: 'create-record' } : { kind: 'forget' };
   if (s.conflicting) return { kind: 'reject-conflicts' };
   const due = announcementsDue(record, s.published);
+  if (s.endUnconfirmed) due.push(record.status);
   // An event is its writer's to publish; another worker steps in only once the writer has had its time.
   const announce = due.find((status) => s.applied.has(status) || s.othersHadTheirTime);
   if (announce) return { kind: 'announce', status: announce };
@@ -103,8 +110,11 @@ function nextStepOfEnded(s: Situation, record: JobRecord, othersToAnnounce: bool
     if (s.orphanWaiting) return { kind: 'wait' };
     // Cancelled by the api (or ended by another worker) while the Job ran: keep its log so far, then stop it.
     if (!record.logObject && !s.logRefused) return s.logStored ? { kind: 'settle', outcome: s.outcome! } : { kind: 'store-log', outcome: s.outcome! };
-    // The Job is the last trace of an unrecorded announcement: record it before the Job may go.
+    // The Job is the last trace of an announcement not yet made or not yet recorded: it stays until both are done.
+    if (othersToAnnounce) return { kind: 'wait' };
     if (unrecorded) return { kind: 'record-announced' };
+    // Answered as soon as everything is out; should this worker stop before the release, the Job is adopted.
+    if (s.hasDeliveries) return { kind: 'reply' };
     return { kind: 'release-job' };
   }
   if (unrecorded) return { kind: 'record-announced' };

@@ -46,7 +46,7 @@ export class JobRecordDto implements JobRecord {
     isArray: true,
     required: false,
     example: ['queued', 'running', 'succeeded'],
-    description: 'The statuses whose result events RabbitMQ has confirmed; a status not listed yet is still being announced.',
+    description: 'The statuses whose result events have gone out (the end: is going out, declared with the write that ended the record); a status not listed yet is still being announced.',
   })
   announced?: JobStatus[];
 }
