@@ -1,11 +1,10 @@
 import { CommonConfig } from '@app/config';
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { ResultEvents } from './result-events.js';
 import { amqpNames } from './topology.js';
 
 /** Publishing both apps share: confirmed, persistent messages on a connection of their own, and result events. */
-@Global()
 @Module({
   providers: [
     {

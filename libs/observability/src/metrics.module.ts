@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { MetricsController } from './metrics.controller.js';
 
 /** A Prometheus registry per process, with Node's default metrics, served at `/metrics`. */
-@Global()
 @Module({
   controllers: [MetricsController],
   providers: [

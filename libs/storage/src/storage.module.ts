@@ -1,11 +1,10 @@
 import { CommonConfig } from '@app/config';
-import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { retryPolicy } from '@app/observability';
 import { JobLogs } from './job-logs.js';
 import { JobRecordStore } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
 
-@Global()
 @Module({
   providers: [
     {

@@ -1,6 +1,7 @@
 import { WorkerConfig } from '@app/config';
 import { KubeApi, PodInformer } from '@app/kube';
 import { AmqpPublisher } from '@app/messaging';
+import { liveness, upWhen } from '@app/observability';
 import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject, type OnModuleInit } from '@nestjs/common';
 import type { ServerRMQ } from '@nestjs/microservices';
@@ -38,7 +39,7 @@ export class HealthController implements OnModuleInit {
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()), jobsInFlight: this.reconciler.inFlight() })]);
+    return this.health.check([() => liveness(this.indicators, { jobsInFlight: this.reconciler.inFlight() })]);
   }
 
   /**
@@ -50,9 +51,8 @@ export class HealthController implements OnModuleInit {
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => {
-        const rabbitmq = this.indicators.check('rabbitmq');
         const state = { ...this.consumers, publisher: this.publisher.isConnected() };
-        return state.work && state.control && state.publisher ? rabbitmq.up(state) : rabbitmq.down(state);
+        return upWhen(this.indicators, 'rabbitmq', state.work && state.control && state.publisher, state);
       },
       () => this.storage.check(),
       async () => {
@@ -64,14 +64,12 @@ export class HealthController implements OnModuleInit {
         }
       },
       () => {
-        const watch = this.indicators.check('watch');
         const state = this.informer.health();
-        return state.healthy ? watch.up(state) : watch.down(state);
+        return upWhen(this.indicators, 'watch', state.healthy, state);
       },
       () => {
-        const lifecycle = this.indicators.check('lifecycle');
         const state = { inFlight: this.reconciler.inFlight(), retrying: this.reconciler.retrying(), concurrency: this.config.CONCURRENCY };
-        return state.retrying < state.concurrency ? lifecycle.up(state) : lifecycle.down(state);
+        return upWhen(this.indicators, 'lifecycle', state.retrying < state.concurrency, state);
       },
     ]);
   }

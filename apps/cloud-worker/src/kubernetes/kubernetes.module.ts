@@ -2,15 +2,16 @@ import { WorkerConfig } from '@app/config';
 import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
 import { s3Address } from '@app/storage';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { WorkerMetricsModule } from '../worker-metrics.module.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 
 /** Injection tokens of the Jobs' namespace and the settings applied to every Job. */
 export const JOB_NAMESPACE = Symbol('JOB_NAMESPACE');
 export const JOB_SETTINGS = Symbol('JOB_SETTINGS');
 
-@Global()
 @Module({
+  imports: [WorkerMetricsModule],
   providers: [
     {
       provide: KubeConfig,

@@ -1,6 +1,8 @@
+import { StorageModule } from '@app/storage';
 import { Module } from '@nestjs/common';
+import { KubernetesModule } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from './log-capture.service.js';
 
 /** Jobs' logs, streamed from their pods into their output buckets. */
-@Module({ providers: [LogCapture], exports: [LogCapture] })
+@Module({ imports: [KubernetesModule, StorageModule], providers: [LogCapture], exports: [LogCapture] })
 export class LogsModule {}
