@@ -99,8 +99,8 @@ export class FakeInformer {
 
   async start(): Promise<void> {}
 
-  podsOfJob(jobName: string): V1Pod[] {
-    return [...this.pods.values()].filter((pod) => pod.metadata!.labels![JOB_NAME_LABEL] === jobName);
+  podsOfJob(uniqueJobName: string): V1Pod[] {
+    return [...this.pods.values()].filter((pod) => pod.metadata!.labels![JOB_NAME_LABEL] === uniqueJobName);
   }
 
   /** A pod of the Job in the given state: running, or terminated with an exit code. */
@@ -111,13 +111,13 @@ export class FakeInformer {
       status: { containerStatuses: [{ name: container, image: '', imageID: '', ready: false, restartCount: 0, state: state === 'running' ? { running: {} } : { terminated: { exitCode: state.exitCode, reason: state.exitCode ? 'Error' : 'Completed' } } }] },
     };
     this.pods.set(podName, pod);
-    this.emit({ type: 'upsert', pod, jobName: job.metadata!.name! });
+    this.emit({ type: 'upsert', pod, uniqueJobName: job.metadata!.name! });
   }
 
-  removePods(jobName: string): void {
-    for (const pod of this.podsOfJob(jobName)) {
+  removePods(uniqueJobName: string): void {
+    for (const pod of this.podsOfJob(uniqueJobName)) {
       this.pods.delete(pod.metadata!.name!);
-      this.emit({ type: 'delete', pod, jobName });
+      this.emit({ type: 'delete', pod, uniqueJobName });
     }
   }
 

@@ -1,6 +1,10 @@
-/** The unique Kubernetes Job name of a request: deterministic, so a redelivered request finds its Job. */
-export function uniqueJobName(jobName: string, id: string): string {
-  return `${jobName}-${id}`;
+/**
+ * The unique Kubernetes Job name of a request, from the user's `jobName` and the request id: deterministic, so a
+ * redelivered request finds its Job. Records carry it as `jobName` (a wire field); the code calls it the unique
+ * Job name, and the user's the request's `jobName`.
+ */
+export function uniqueJobName(requestJobName: string, id: string): string {
+  return `${requestJobName}-${id}`;
 }
 
 /** The log object's name in the output bucket: `[<prefix>-]<unique Job name>.log`. */

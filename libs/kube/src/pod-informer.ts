@@ -17,7 +17,7 @@ export interface PodInformerOptions {
   onRestart?: (reason: RestartReason, error?: unknown) => void;
 }
 
-export type PodChange = { type: 'upsert' | 'delete'; pod: V1Pod; jobName: string };
+export type PodChange = { type: 'upsert' | 'delete'; pod: V1Pod; uniqueJobName: string };
 
 /** Pauses between failed lists or watches: from half a second, doubling with jitter, up to 30 s. */
 const RETRY_DELAYS = { initialDelayMs: 500, maxDelayMs: 30_000 };
@@ -65,8 +65,8 @@ export class PodInformer {
   }
 
   /** A Job's pods, oldest first: its attempts in order. */
-  podsOfJob(jobName: string): V1Pod[] {
-    const pods = [...(this.podsByJob.get(jobName) ?? [])].flatMap((name) => this.pods.get(name) ?? []);
+  podsOfJob(uniqueJobName: string): V1Pod[] {
+    const pods = [...(this.podsByJob.get(uniqueJobName) ?? [])].flatMap((name) => this.pods.get(name) ?? []);
     return pods.sort((a, b) => creationTime(a) - creationTime(b));
   }
 
@@ -171,12 +171,12 @@ export class PodInformer {
     const previous = this.pods.get(name);
     if (previous?.metadata?.resourceVersion === pod.metadata?.resourceVersion && previous) return;
     this.pods.set(name, pod);
-    const jobName = jobNameOf(pod);
-    if (jobName) {
-      let names = this.podsByJob.get(jobName);
-      if (!names) this.podsByJob.set(jobName, (names = new Set()));
+    const uniqueJobName = uniqueJobNameOf(pod);
+    if (uniqueJobName) {
+      let names = this.podsByJob.get(uniqueJobName);
+      if (!names) this.podsByJob.set(uniqueJobName, (names = new Set()));
       names.add(name);
-      this.notify({ type: 'upsert', pod, jobName });
+      this.notify({ type: 'upsert', pod, uniqueJobName });
     }
   }
 
@@ -184,12 +184,12 @@ export class PodInformer {
     const name = pod.metadata!.name!;
     const cached = this.pods.get(name) ?? pod;
     this.pods.delete(name);
-    const jobName = jobNameOf(cached);
-    if (!jobName) return;
-    const names = this.podsByJob.get(jobName);
+    const uniqueJobName = uniqueJobNameOf(cached);
+    if (!uniqueJobName) return;
+    const names = this.podsByJob.get(uniqueJobName);
     names?.delete(name);
-    if (names?.size === 0) this.podsByJob.delete(jobName);
-    this.notify({ type: 'delete', pod: cached, jobName });
+    if (names?.size === 0) this.podsByJob.delete(uniqueJobName);
+    this.notify({ type: 'delete', pod: cached, uniqueJobName });
   }
 
   private notify(change: PodChange): void {
@@ -209,7 +209,7 @@ class GoneError extends Error {
   }
 }
 
-function jobNameOf(pod: V1Pod): string | undefined {
+function uniqueJobNameOf(pod: V1Pod): string | undefined {
   return pod.metadata?.labels?.[JOB_NAME_LABEL];
 }
 

@@ -351,9 +351,9 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     entry.presence = 'collected';
   }
 
-  private async markCollected(jobName: string): Promise<void> {
+  private async markCollected(uniqueJobName: string): Promise<void> {
     try {
-      await this.kube.patchJob(this.namespace, jobName, [
+      await this.kube.patchJob(this.namespace, uniqueJobName, [
         { op: 'add', path: `/metadata/annotations/${COLLECTED_ANNOTATION.replace('/', '~1')}`, value: this.config.WORKER_ID },
         { op: 'add', path: '/spec/ttlSecondsAfterFinished', value: this.config.JOB_TTL_SECONDS },
       ]);

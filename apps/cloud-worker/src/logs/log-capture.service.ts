@@ -76,7 +76,7 @@ export class LogCapture {
   }
 
   /** Writes the parts one after another: a header per pod when there are several, then the note, if any. */
-  private async concatenate(body: PassThrough, parts: Array<{ podName: string; log: Readable | undefined; why?: string }>, outcome: Outcome, jobName: string): Promise<void> {
+  private async concatenate(body: PassThrough, parts: Array<{ podName: string; log: Readable | undefined; why?: string }>, outcome: Outcome, uniqueJobName: string): Promise<void> {
     const several = parts.length > 1;
     for (const [index, { podName, log, why }] of parts.entries()) {
       if (several) body.write(`${index > 0 ? '\n' : ''}==> pod ${podName} <==\n`);
@@ -84,7 +84,7 @@ export class LogCapture {
       else body.write(`(no log: ${why ?? `pod ${podName} is gone`})\n`);
     }
     if (outcome.note) body.write(`${parts.length > 0 ? '\n' : ''}${outcome.note}\n`);
-    if (parts.length === 0 && !outcome.note) body.write(`No log could be read for Job ${jobName}: ${outcome.reason ?? outcome.status}.\n`);
+    if (parts.length === 0 && !outcome.note) body.write(`No log could be read for Job ${uniqueJobName}: ${outcome.reason ?? outcome.status}.\n`);
     body.end();
   }
 }
