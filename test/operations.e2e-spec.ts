@@ -157,10 +157,7 @@ describe('RabbitMQ going away from the api', () => {
 
 describe('shutting down', () => {
   let system: TestSystem | undefined;
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-  });
+  afterEach(() => system?.stop());
 
   it('a worker stopped with SIGTERM leaves its running Job to the next worker, which adopts it', async () => {
     system = await TestSystem.start({

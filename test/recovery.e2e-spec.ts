@@ -9,10 +9,7 @@ const ENV = { RESYNC_SECONDS: String(RESYNC_MS / 1000) };
 
 describe('never lose a log, never run a request twice', () => {
   let system: TestSystem | undefined;
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-  });
+  afterEach(() => system?.stop());
 
   it('finishes a Job whose worker was killed, after the Job ended and its TTL passed', async () => {
     system = await TestSystem.start({

@@ -11,10 +11,7 @@ const SUCCEEDED = { status: 'succeeded', reason: null, log: 'Exiting with code 0
 
 describe('workers lost while their Jobs run', () => {
   let system: TestSystem | undefined;
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-  });
+  afterEach(() => system?.stop());
 
   /**
    * Ten requests that have ended (their Jobs collected, soon removed by their TTL), then thirty whose Jobs are all

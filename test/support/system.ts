@@ -233,7 +233,12 @@ export class TestSystem {
     return letters;
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything; once only, so a spec may stop the system a test left behind after every test. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.stopOnce());
+  }
+
+  private async stopOnce(): Promise<void> {
     await Promise.all([...this.workers, ...(this.api ? [this.api] : [])].map((app) => app.kill('SIGKILL')));
     await Promise.all(Object.values(this.proxies).map((proxy) => proxy?.stop()));
     if (this.names.workQueue !== 'mstc.queue.work') {
