@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../kube-sim/index.js';
+import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
 import { AppProcess } from './apps.js';
 import { startS3Server, type S3Server } from './s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
