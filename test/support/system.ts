@@ -51,7 +51,7 @@ export const S3_SECRET = 'cloud-worker-s3';
 
 /** `mstc/python-test` for the simulator's catalogue, sleeping this long instead of its default before it ends. */
 export function pythonTestImage(sleepSeconds: number): ImageCatalogue {
-  return { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
+  return { 'mstc/python-test': { command: ['node', './tools/kube-sim/catalogue/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
 }
 
 /**
