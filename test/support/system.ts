@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
 import { AppProcess } from './apps.js';
-import { startS3Server, type S3Server } from './s3-server.js';
+import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
