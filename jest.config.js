@@ -11,7 +11,7 @@ export default {
   ...preset,
   rootDir: '.',
   testEnvironment: 'node',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/tools'],
   testRegex: '\\.(e2e-)?spec\\.ts$',
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',

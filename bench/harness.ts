@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppProcess } from '../test/support/apps.js';
-import type { S3Server } from '../test/support/s3-server.js';
+import type { S3Server } from '../tools/s3-server/s3-server.js';
 import { TestSystem, NAMESPACE } from '../test/support/system.js';
 
 export interface BenchSettings {

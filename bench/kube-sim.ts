@@ -12,7 +12,7 @@ import { BatchV1Api, KubeConfig, Watch, type V1Job } from '@kubernetes/client-no
 import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startKubeSim } from '../test/kube-sim/index.js';
+import { startKubeSim } from '../tools/kube-sim/index.js';
 import { BENCH_IMAGES, oneShotJob } from './harness.js';
 import { percentile, spread } from './stats.js';
 

@@ -10,7 +10,7 @@ import { JobRecordStore, ObjectStorage } from '@app/storage';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startS3Server, type S3Server } from '../test/support/s3-server.js';
+import { startS3Server, type S3Server } from '../tools/s3-server/s3-server.js';
 import { storageOptions } from './harness.js';
 import { median, percentile } from './stats.js';
 

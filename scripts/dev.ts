@@ -2,9 +2,9 @@
 // simulator, the api and a worker (as built for production), against the RabbitMQ at AMQP_URL.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startKubeSim } from '../test/kube-sim/index.js';
+import { startKubeSim } from '../tools/kube-sim/index.js';
 import { AppProcess } from '../test/support/apps.js';
-import { startS3Server } from '../test/support/s3-server.js';
+import { startS3Server } from '../tools/s3-server/s3-server.js';
 import { createS3Secret, S3_SECRET } from '../test/support/system.js';
 
 const root = resolve(import.meta.dirname, '..');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildJob, KUBE_PERMISSIONS, KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings, type RestartReason } from '@app/kube';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
-import { startKubeSim, type KubeSim } from './kube-sim/index.js';
+import { startKubeSim, type KubeSim } from '../tools/kube-sim/index.js';
 import { createS3Secret, eventually } from './support/system.js';
 
 const settings: JobSettings = {

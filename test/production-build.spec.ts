@@ -13,10 +13,12 @@ function filesUnder(folder: string): string[] {
 
 // `npm test` builds first, so this checks what the image ships (the Dockerfile copies dist/).
 describe('the production build', () => {
-  it.each(['api', 'cloud-worker'])('of %s holds no spec and no test helper', (app) => {
+  it.each(['api', 'cloud-worker'])('of %s holds no spec, no test helper and no local-run tool', (app) => {
     const files = filesUnder(join(DIST, app)).filter((file) => file.endsWith('.js'));
     expect(files.length).toBeGreaterThan(10);
     expect(files.filter((file) => /\.(e2e-)?spec\.js$/.test(file) || file.startsWith('test/') || file.includes('/test/'))).toEqual([]);
+    // tools/ (the Kubernetes simulator, the S3 test server) is for local runs only: an app never imports it.
+    expect(files.filter((file) => file.startsWith('tools/'))).toEqual([]);
   });
 
   it('of the api holds no Kubernetes code', () => {

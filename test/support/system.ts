@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../kube-sim/index.js';
+import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
 import { AppProcess } from './apps.js';
-import { startS3Server, type S3Server } from './s3-server.js';
+import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -51,7 +51,7 @@ export const S3_SECRET = 'cloud-worker-s3';
 
 /** `mstc/python-test` for the simulator's catalogue, sleeping this long instead of its default before it ends. */
 export function pythonTestImage(sleepSeconds: number): ImageCatalogue {
-  return { 'mstc/python-test': { command: ['node', './test/images/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
+  return { 'mstc/python-test': { command: ['node', './tools/kube-sim/catalogue/python-test.mjs'], env: { SLEEP_SECONDS: String(sleepSeconds) } } };
 }
 
 /**

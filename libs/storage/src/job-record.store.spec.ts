@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newJobRecord, type JobRecord, type JobStatus } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
-import { startS3Server, type S3Server } from '../../../test/support/s3-server.js';
+import { startS3Server, type S3Server } from '../../../tools/s3-server/s3-server.js';
 import { InvalidCursorError, JobRecordStore, RecordNotFoundError } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
 

@@ -28,7 +28,7 @@ export interface KubeSimOptions {
   kubeconfigPath?: string;
   /** The kubeconfig context's namespace, created at start. */
   namespace?: string;
-  /** A catalogue JSON file or object, merged over the default catalogue (test/images/catalogue.json). */
+  /** A catalogue JSON file or object, merged over the default catalogue (tools/kube-sim/catalogue/catalogue.json). */
   images?: string | ImageCatalogue;
   /** Directory for container logs on disk (`<stateDir>/pods/<ns>_<pod>_<uid>/<container>/0.log`). */
   stateDir?: string;

@@ -17,7 +17,7 @@ describe('driven by /usr/bin/kubectl', () => {
     sim = await startKubeSim({
       kubeconfigPath: join(dir, 'kubeconfig'),
       // The real script, with a short sleep so that the test stays fast.
-      images: { 'mstc/python-test': { command: ['node', 'test/images/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } },
+      images: { 'mstc/python-test': { command: ['node', 'tools/kube-sim/catalogue/python-test.mjs'], env: { SLEEP_SECONDS: '0.2' } } },
     });
   });
   afterAll(async () => {

@@ -31,7 +31,7 @@ describe('starting the simulator', () => {
 
   it('runs from the command line until SIGTERM', async () => {
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kube-sim-cli-')), 'kubeconfig');
-    const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['test/kube-sim/main.ts', '--port', '0', '--kubeconfig', kubeconfig, '--timing', 'scheduleMs=1'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['tools/kube-sim/main.ts', '--port', '0', '--kubeconfig', kubeconfig, '--timing', 'scheduleMs=1'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -53,7 +53,7 @@ describe('starting the simulator', () => {
   });
 
   it('refuses unknown timing knobs', async () => {
-    const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['test/kube-sim/main.ts', '--port', '0', '--timing', 'nope=1'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['tools/kube-sim/main.ts', '--port', '0', '--timing', 'nope=1'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
     const [code] = await once(child, 'exit');

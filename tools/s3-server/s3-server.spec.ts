@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
 import { startS3Server, type S3Server } from './s3-server.js';
-import { eventually } from './system.js';
+import { eventually } from '../../test/support/system.js';
 
 describe('the S3 test server', () => {
   let s3: S3Server;

@@ -1,7 +1,7 @@
 /** Helpers for the simulator's own e2e specs: raw HTTP calls and watch streams. */
 import type { KubeSim } from './index.js';
 
-export { eventually } from '../support/system.js';
+export { eventually } from '../../test/support/system.js';
 export { hasCondition } from './job-status.js';
 
 export interface Reply {

@@ -25,7 +25,7 @@ export type CatalogueEntry = ProcessImage | InProcessImage;
 export type ImageCatalogue = Record<string, CatalogueEntry>;
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_CATALOGUE_PATH = fileURLToPath(new URL('../images/catalogue.json', import.meta.url));
+export const DEFAULT_CATALOGUE_PATH = fileURLToPath(new URL('./catalogue/catalogue.json', import.meta.url));
 
 export interface ImageReference {
   /** Registry host, `docker.io` when the reference names none. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
-import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../s3-server/s3-server.js';
 import { startKubeSim, type KubeSim } from './index.js';
 import { call, eventually, PODS, SECRETS } from './spec-helpers.js';
 
