@@ -68,6 +68,7 @@ export function napImages(sleeps: Record<string, number>): ImageCatalogue {
  */
 export class TestSystem {
   readonly workers: AppProcess[] = [];
+  private stopping: Promise<void> | undefined;
   api: AppProcess | undefined;
   apiUrl = '';
   /** A client of the S3 test server, with the credentials the apps use. */
