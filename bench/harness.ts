@@ -9,7 +9,7 @@ import { KubeConfig, Watch, type V1Job, type V1Pod } from '@kubernetes/client-no
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AppProcess } from '../test/support/apps.js';
+import type { AppProcess } from '../tools/local-stack/app-process.js';
 import type { S3Server } from '../tools/s3-server/s3-server.js';
 import { TestSystem, NAMESPACE } from '../test/support/system.js';
 

@@ -3,9 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startKubeSim } from '../tools/kube-sim/index.js';
-import { AppProcess } from '../test/support/apps.js';
+import { AppProcess } from '../tools/local-stack/app-process.js';
 import { startS3Server } from '../tools/s3-server/s3-server.js';
-import { createS3Secret, S3_SECRET } from '../test/support/system.js';
+import { createS3Secret, S3_SECRET } from '../tools/local-stack/s3-secret.js';
 
 const root = resolve(import.meta.dirname, '..');
 const local = resolve(root, '.local');

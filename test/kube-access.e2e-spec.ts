@@ -3,7 +3,8 @@ import { buildJob, KUBE_PERMISSIONS, KubeApi, MANAGED_SELECTOR, PodInformer, typ
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { startKubeSim, type KubeSim } from '../tools/kube-sim/index.js';
-import { createS3Secret, eventually } from './support/system.js';
+import { createS3Secret } from '../tools/local-stack/s3-secret.js';
+import { eventually } from './support/system.js';
 
 const settings: JobSettings = {
   namespace: 'default',

@@ -1,5 +1,4 @@
 import type { JobRecord } from '@app/contracts';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
-import { AppProcess } from './apps.js';
+import { AppProcess } from '../../tools/local-stack/app-process.js';
+import { createS3Secret, S3_SECRET } from '../../tools/local-stack/s3-secret.js';
 import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -47,7 +47,6 @@ export interface DeadLetter {
 }
 
 export const NAMESPACE = 'default';
-export const S3_SECRET = 'cloud-worker-s3';
 
 /** `mstc/python-test` for the simulator's catalogue, sleeping this long instead of its default before it ends. */
 export function pythonTestImage(sleepSeconds: number): ImageCatalogue {
@@ -297,15 +296,6 @@ function mstcNames(): SystemNames {
   };
 }
 
-/** The Secret the Jobs read their S3 credentials from, as the Helm chart creates it in a cluster. */
-export async function createS3Secret(sim: KubeSim, credentials: { accessKey: string; secretKey: string }): Promise<void> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(sim.kubeconfig);
-  await kubeConfig.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace: NAMESPACE,
-    body: { metadata: { name: S3_SECRET }, stringData: { accessKey: credentials.accessKey, secretKey: credentials.secretKey } },
-  });
-}
 
 /** The URL with its host and port replaced by the proxy's. */
 function viaProxy(url: string, proxy: TcpProxy): string {
