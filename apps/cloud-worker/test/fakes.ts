@@ -129,9 +129,11 @@ export class FakeInformer {
 export class FakeRecords {
   readonly records = new Map<string, JobRecord>();
   readonly faults = { get: new Faults(), create: new Faults(), update: new Faults() };
+  reads = 0;
 
   async get(id: string): Promise<JobRecord | undefined> {
     this.faults.get.take();
+    this.reads++;
     return this.records.get(id);
   }
 
@@ -223,6 +225,7 @@ export class FakeDelivery implements Delivery {
   acked = false;
   live = true;
   redelivered = false;
+  recorded = false;
 
   constructor(body: unknown, id: string) {
     this.replyTo = `reply-${id}`;

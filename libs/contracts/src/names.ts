@@ -12,6 +12,12 @@ export const UNREADABLE_MESSAGE_PATTERN = 'mstc.work.unreadable';
 /** Routing key of a cancel command on the control exchange. */
 export const CANCEL_COMMAND = 'job.cancel';
 
+/**
+ * Header the api sets on the work messages it publishes: the request's record exists already, so the worker reads
+ * it rather than trying to create it (a message sent straight to RabbitMQ has none, and its record is created).
+ */
+export const RECORDED_HEADER = 'x-cloud-worker-recorded';
+
 /** Header of a dead-lettered message that says why it was rejected. */
 export const DEAD_LETTER_REASON_HEADER = 'x-cloud-worker-rejection';
 

@@ -1,5 +1,5 @@
 import { ApiConfig } from '@app/config';
-import { WORK_REQUEST_PATTERN, type IdentifiedRequest } from '@app/contracts';
+import { RECORDED_HEADER, WORK_REQUEST_PATTERN, type IdentifiedRequest } from '@app/contracts';
 import { CONNECTION_OPTIONS, WORK_QUEUE_OPTIONS } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -38,7 +38,13 @@ export class WorkQueue implements OnModuleInit, OnApplicationShutdown {
   /** Resolves once RabbitMQ has confirmed the message. */
   async publish(request: IdentifiedRequest): Promise<void> {
     const message = new RmqRecordBuilder(request)
-      .setOptions({ messageId: request.id, persistent: true, contentType: 'application/json', timeout: this.config.PUBLISH_TIMEOUT_MS } as never)
+      .setOptions({
+        messageId: request.id,
+        persistent: true,
+        contentType: 'application/json',
+        headers: { [RECORDED_HEADER]: 'true' },
+        timeout: this.config.PUBLISH_TIMEOUT_MS,
+      } as never)
       .build();
     await lastValueFrom(this.client.emit(WORK_REQUEST_PATTERN, message), { defaultValue: undefined });
   }

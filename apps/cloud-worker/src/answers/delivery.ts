@@ -1,3 +1,4 @@
+import { RECORDED_HEADER } from '@app/contracts';
 import type { Channel, ConsumeMessage } from 'amqplib';
 
 /**
@@ -11,6 +12,8 @@ export interface Delivery {
   readonly correlationId?: string;
   /** RabbitMQ delivered it before, to a consumer that went away without acknowledging it. */
   readonly redelivered: boolean;
+  /** Its publisher (the api) created the request's record before publishing it (`RECORDED_HEADER`). */
+  readonly recorded: boolean;
   /** False once its channel has closed: RabbitMQ then delivers the message again, here or elsewhere. */
   isLive(): boolean;
   ack(): void;
@@ -23,6 +26,7 @@ export class RmqDelivery implements Delivery {
   readonly replyTo?: string;
   readonly correlationId?: string;
   readonly redelivered: boolean;
+  readonly recorded: boolean;
   private settled = false;
 
   constructor(
@@ -32,6 +36,7 @@ export class RmqDelivery implements Delivery {
     this.replyTo = message.properties.replyTo || undefined;
     this.correlationId = message.properties.correlationId || undefined;
     this.redelivered = message.fields.redelivered;
+    this.recorded = message.properties.headers?.[RECORDED_HEADER] === 'true';
     if (!watchedChannels.has(channel)) {
       watchedChannels.add(channel);
       channel.once('close', () => closedChannels.add(channel));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
-import type { IdentifiedRequest, JobRecord } from '@app/contracts';
+import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
 import { buildJob, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
@@ -86,9 +86,11 @@ describe('JobReconciler', () => {
     await module?.close();
   });
 
-  function submit(overrides: Partial<IdentifiedRequest> = {}): { request: IdentifiedRequest; delivery: FakeDelivery } {
+  /** A request's message; `recorded` when the api made its record before publishing it (the record is then read). */
+  function submit(overrides: Partial<IdentifiedRequest> = {}, recorded = false): { request: IdentifiedRequest; delivery: FakeDelivery } {
     const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15, ...overrides };
     const delivery = new FakeDelivery(request, request.id);
+    delivery.recorded = recorded;
     reconciler.receive(request, delivery);
     return { request, delivery };
   }
@@ -119,6 +121,22 @@ describe('JobReconciler', () => {
     expect(replyTo(delivery)).toEqual([expect.objectContaining({ status: 'succeeded', result: `Job ${job.metadata!.name} complete.` })]);
     expect(kube.jobs.get(job.metadata!.name!)?.metadata?.annotations?.['cloud-worker.io/collected-by']).toBe('worker-1');
     expect(reconciler.inFlight()).toBe(0);
+  });
+
+  it('creates the record of a message sent straight to RabbitMQ without reading first, and reads the one the api made', async () => {
+    await start();
+    const straight = submit();
+    await runToEnd(straight.request);
+    await until(() => straight.delivery.acked, 'the acknowledgement');
+    expect(records.reads).toBe(0);
+
+    const id = randomUUID();
+    records.records.set(id, newJobRecord({ ...straight.request, id }, new Date().toISOString(), ['queued']));
+    const { request, delivery } = submit({ id }, true);
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(records.reads).toBe(1);
+    expect(publisher.events(request.id)).toEqual(['job.running', 'job.succeeded']);
   });
 
   it('stores the real log when a log read fails once (the pod is still there: it goes only after the log is stored)', async () => {
@@ -219,7 +237,8 @@ describe('JobReconciler', () => {
     const job = await jobOf(request);
     informer.setPod(job, 'running');
     kube.logs.set(`${job.metadata!.name}-pod`, 'Started, sleeping until killed\n');
-    await until(() => delivery.acked, 'the acknowledgement', 5000);
+    await until(() => reconciler.inFlight() === 0, 'the request to be finished', 5000);
+    expect(delivery.acked).toBe(true);
     expect(recordOf(request)).toMatchObject({ status: 'timed_out', reason: 'DeadlineExceeded' });
     expect(kube.jobs.has(job.metadata!.name!)).toBe(false);
     expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toContain('sleeping until killed');
@@ -252,7 +271,7 @@ describe('JobReconciler', () => {
     await start();
     const refused = () => new SyntaxError('Unexpected token < in JSON');
     records.faults.get.next(refused(), refused(), refused(), refused());
-    const { request, delivery } = submit();
+    const { request, delivery } = submit({}, true);
     await until(() => delivery.acked, 'the acknowledgement');
     const [dead] = publisher.to('mstc.queue.work.dead-letter');
     expect(dead.options.headers?.['x-cloud-worker-rejection']).toMatch(/read record: Unexpected token/);

@@ -118,7 +118,11 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 
   /** A valid work request from the queue; its message is held until the request is answered. */
   receive(request: IdentifiedRequest, delivery: Delivery): void {
+    const known = this.tracked.has(request.id);
     const entry = this.track(request.id);
+    // A first message without a record made for it (sent straight to RabbitMQ) goes straight to creating one; the
+    // create returns the record instead should it exist after all, so only a read is saved.
+    if (!known && !delivery.recorded && !delivery.redelivered) entry.recordStale = false;
     entry.deliveries.push({ request, delivery });
     entry.orphanSince = undefined;
     this.queue.add(request.id);
