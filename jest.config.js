@@ -17,6 +17,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     ...Object.fromEntries(libraries.map((lib) => [`^@app/${lib}$`, `<rootDir>/libs/${lib}/src/index.ts`])),
   },
+  globalSetup: '<rootDir>/test/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/global-teardown.mjs',
   maxWorkers: 2,
   testTimeout: 30_000,
 };
