@@ -1,5 +1,5 @@
 import { AmqpPublisher } from '@app/messaging';
-import { liveness, upWhen } from '@app/observability';
+import { liveness, ReadinessLog, upWhen } from '@app/observability';
 import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -12,6 +12,7 @@ export class HealthController {
   constructor(
     @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(ReadinessLog) private readonly readinessLog: ReadinessLog,
     @Inject(WorkQueue) private readonly workQueue: WorkQueue,
     @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
     @Inject(StorageHealthIndicator) private readonly storage: StorageHealthIndicator,
@@ -27,12 +28,14 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => {
-        const connected = { workQueue: this.workQueue.isConnected(), publisher: this.publisher.isConnected() };
-        return upWhen(this.indicators, 'rabbitmq', connected.workQueue && connected.publisher, connected);
-      },
-      () => this.storage.check(),
-    ]);
+    return this.readinessLog.track(
+      this.health.check([
+        () => {
+          const connected = { workQueue: this.workQueue.isConnected(), publisher: this.publisher.isConnected() };
+          return upWhen(this.indicators, 'rabbitmq', connected.workQueue && connected.publisher, connected);
+        },
+        () => this.storage.check(),
+      ]),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { WorkerConfig } from '@app/config';
 import { KubeApi, PodInformer } from '@app/kube';
 import { AmqpPublisher } from '@app/messaging';
-import { liveness, upWhen } from '@app/observability';
+import { liveness, ReadinessLog, upWhen } from '@app/observability';
 import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject, type OnModuleInit } from '@nestjs/common';
 import type { ServerRMQ } from '@nestjs/microservices';
@@ -20,6 +20,7 @@ export class HealthController implements OnModuleInit {
   constructor(
     @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(ReadinessLog) private readonly readinessLog: ReadinessLog,
     @Inject(WORK_SERVER) private readonly workServer: ServerRMQ,
     @Inject(CONTROL_SERVER) private readonly controlServer: ServerRMQ,
     @Inject(AmqpPublisher) private readonly publisher: AmqpPublisher,
@@ -49,29 +50,31 @@ export class HealthController implements OnModuleInit {
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => {
-        const state = { ...this.consumers, publisher: this.publisher.isConnected() };
-        return upWhen(this.indicators, 'rabbitmq', state.work && state.control && state.publisher, state);
-      },
-      () => this.storage.check(),
-      async () => {
-        const kubernetes = this.indicators.check('kubernetes');
-        try {
-          return kubernetes.up({ version: await this.serverVersion() });
-        } catch (error) {
-          return kubernetes.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      },
-      () => {
-        const state = this.informer.health();
-        return upWhen(this.indicators, 'watch', state.healthy, state);
-      },
-      () => {
-        const state = { inFlight: this.reconciler.inFlight(), retrying: this.reconciler.retrying(), concurrency: this.config.CONCURRENCY };
-        return upWhen(this.indicators, 'lifecycle', state.retrying < state.concurrency, state);
-      },
-    ]);
+    return this.readinessLog.track(
+      this.health.check([
+        () => {
+          const state = { ...this.consumers, publisher: this.publisher.isConnected() };
+          return upWhen(this.indicators, 'rabbitmq', state.work && state.control && state.publisher, state);
+        },
+        () => this.storage.check(),
+        async () => {
+          const kubernetes = this.indicators.check('kubernetes');
+          try {
+            return kubernetes.up({ version: await this.serverVersion() });
+          } catch (error) {
+            return kubernetes.down({ message: error instanceof Error ? error.message : String(error) });
+          }
+        },
+        () => {
+          const state = this.informer.health();
+          return upWhen(this.indicators, 'watch', state.healthy, state);
+        },
+        () => {
+          const state = { inFlight: this.reconciler.inFlight(), retrying: this.reconciler.retrying(), concurrency: this.config.CONCURRENCY };
+          return upWhen(this.indicators, 'lifecycle', state.retrying < state.concurrency, state);
+        },
+      ]),
+    );
   }
 
   private serverVersion(): Promise<string> {
