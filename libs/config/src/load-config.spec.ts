@@ -58,6 +58,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('never echoes a credential: a URL keeps its user but not its password', () => {
+    const load = () => loadConfig(WorkerConfig, { AMQP_URL: 'http://someone:s3cret@rabbit', S3_ENDPOINT: 'ftp://key:s3cret@s3' });
+    expect(load).toThrow(
+      'Invalid environment variables: AMQP_URL must be an amqp:// or amqps:// URL (got "http://someone:***@rabbit"); ' +
+        'S3_ENDPOINT must be an http:// or https:// URL (got "ftp://key:***@s3")',
+    );
+  });
+
   it('holds RECORDS_BUCKET to the S3 bucket naming rules the work requests follow', () => {
     expect(() => loadConfig(WorkerConfig, { RECORDS_BUCKET: 'a..b' })).toThrow('RECORDS_BUCKET must not contain two adjacent dots (S3 bucket naming rules) (got "a..b")');
     expect(() => loadConfig(WorkerConfig, { RECORDS_BUCKET: '192.168.1.1' })).toThrow('RECORDS_BUCKET must not be formatted as an IP address');

@@ -1,4 +1,5 @@
 import { fieldProblems } from '@app/contracts';
+import { isSecretKey, redactText } from '@app/observability';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
@@ -29,5 +30,7 @@ export function loadConfig<T extends object>(configClass: new () => T, env: Node
 function describe(error: ValidationError, given: Record<string, unknown>): string {
   const rules = [...new Set(fieldProblems([error]).map((problem) => problem.message))].join(', ');
   const value = given[error.property];
-  return value === undefined ? rules : `${rules} (got ${JSON.stringify(value)})`;
+  // The message goes to stderr, and so to the log store: a secret's value is never echoed, nor a URL's password.
+  if (value === undefined || isSecretKey(error.property)) return rules;
+  return `${rules} (got ${redactText(JSON.stringify(value))})`;
 }

@@ -1,5 +1,6 @@
 export * from './health.js';
 export * from './logger.js';
+export * from './redact.js';
 export * from './metrics.controller.js';
 export * from './metrics.module.js';
 export * from './logging.module.js';

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { redactSecretFields, redactText } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -7,19 +8,33 @@ export interface LoggerOptions {
   app: string;
   level: string;
   format: 'json' | 'pretty';
+  /** Where JSON lines go instead of stdout (tests). */
+  destination?: DestinationStream;
 }
 
 /**
  * The process's root logger: JSON lines for machines, or readable output for local runs. pino-pretty is a
  * development dependency, so a production image asked for pretty output falls back to JSON.
+ *
+ * No line carries a credential (see redact.ts): secret fields are replaced in the log object before pino
+ * serialises it (`formatters.log`), and every finished line has URL passwords and secret assignments scrubbed
+ * (`hooks.streamWrite`), which reaches what the object walk cannot: the message, child loggers' bindings, and
+ * errors as pino's serializer writes them (message, stack, own fields such as `url`). The line is scrubbed before
+ * any stream, pretty included, sees it.
  */
 export async function createRootLogger(options: LoggerOptions): Promise<Logger> {
-  const base = { app: options.app };
+  const common: PinoOptions = {
+    level: options.level,
+    base: { app: options.app },
+    formatters: { log: redactSecretFields },
+    hooks: { streamWrite: redactText },
+  };
   if (options.format === 'pretty') {
     const stream = await prettyStream();
-    if (stream) return pino({ level: options.level, base }, stream);
+    if (stream) return pino(common, stream);
   }
-  return pino({ level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime });
+  const json = { ...common, timestamp: pino.stdTimeFunctions.isoTime };
+  return options.destination ? pino(json, options.destination) : pino(json);
 }
 
 async function prettyStream(): Promise<DestinationStream | undefined> {

@@ -1,5 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
+import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { s3Address } from '@app/storage';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
@@ -39,14 +40,18 @@ export const JOB_SETTINGS = Symbol('JOB_SETTINGS');
     },
     {
       provide: PodInformer,
-      inject: [KubeApi, WorkerConfig, WorkerMetrics, JOB_NAMESPACE],
-      useFactory: (kube: KubeApi, config: WorkerConfig, metrics: WorkerMetrics, namespace: string) =>
+      inject: [KubeApi, WorkerConfig, WorkerMetrics, JOB_NAMESPACE, ROOT_LOGGER],
+      useFactory: (kube: KubeApi, config: WorkerConfig, metrics: WorkerMetrics, namespace: string, logger: Logger) =>
         new PodInformer(kube, {
           namespace,
           labelSelector: MANAGED_SELECTOR,
           watchTimeoutSeconds: config.WATCH_TIMEOUT_SECONDS,
           stallSeconds: config.WATCH_STALL_SECONDS,
-          onRestart: (reason) => metrics.watchRestarts.inc({ reason }),
+          onRestart: (reason, error) => {
+            metrics.watchRestarts.inc({ reason });
+            // Said in the log too: the worker waits at start until the pods are listed, silent otherwise.
+            if (reason === 'error') logger.warn({ err: error }, 'could not list or watch the pods; retrying');
+          },
         }),
     },
     { provide: JOB_SETTINGS, inject: [WorkerConfig, JOB_NAMESPACE], useFactory: jobSettings },
