@@ -38,8 +38,8 @@ const env = {
 const apiUrl = `http://localhost:${settings.apiPort}`;
 const workerUrl = `http://localhost:${settings.workerPort}`;
 const apps = [
-  AppProcess.start('api', { ...env, PORT: String(settings.apiPort) }, true),
-  AppProcess.start('cloud-worker', { ...env, PORT: String(settings.workerPort) }, true),
+  AppProcess.start('api', { ...env, PORT: String(settings.apiPort) }, { echo: true }),
+  AppProcess.start('cloud-worker', { ...env, PORT: String(settings.workerPort) }, { echo: true }),
 ];
 await Promise.all([waitUntilReady(apiUrl), waitUntilReady(workerUrl)]).catch(async (error: unknown) => {
   await shutdown();
