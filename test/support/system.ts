@@ -241,13 +241,7 @@ export class TestSystem {
   private async stopOnce(): Promise<void> {
     await Promise.all([...this.workers, ...(this.api ? [this.api] : [])].map((app) => app.kill('SIGKILL')));
     await Promise.all(Object.values(this.proxies).map((proxy) => proxy?.stop()));
-    if (this.names.workQueue !== 'mstc.queue.work') {
-      await this.channel.deleteQueue(this.names.workQueue).catch(() => undefined);
-      await this.channel.deleteQueue(this.names.deadLetterQueue).catch(() => undefined);
-      for (const exchange of [this.names.workExchange, this.names.resultsExchange, this.names.controlExchange]) {
-        await this.channel.deleteExchange(exchange).catch(() => undefined);
-      }
-    }
+    await deleteNames(this.channel, this.names);
     await this.amqpConnection.close().catch(() => undefined);
     await Promise.all([this.sim.stop(), this.s3.stop()]);
     await rm(this.tempDir, { recursive: true, force: true });
@@ -258,12 +252,7 @@ export class TestSystem {
 export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): Record<string, string> {
   return {
     AMQP_URL,
-    WORK_EXCHANGE: names.workExchange,
-    WORK_QUEUE: names.workQueue,
-    DEAD_LETTER_QUEUE: names.deadLetterQueue,
-    RESULTS_EXCHANGE: names.resultsExchange,
-    CONTROL_EXCHANGE: names.controlExchange,
-    RECORDS_BUCKET: names.recordsBucket,
+    ...namesEnv(names),
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
@@ -273,7 +262,30 @@ export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): R
   };
 }
 
-function uniqueNames(): SystemNames {
+/** The apps' settings for the names. */
+export function namesEnv(names: SystemNames): Record<string, string> {
+  return {
+    WORK_EXCHANGE: names.workExchange,
+    WORK_QUEUE: names.workQueue,
+    DEAD_LETTER_QUEUE: names.deadLetterQueue,
+    RESULTS_EXCHANGE: names.resultsExchange,
+    CONTROL_EXCHANGE: names.controlExchange,
+    RECORDS_BUCKET: names.recordsBucket,
+  };
+}
+
+/** Deletes the queues and exchanges of names of a test's own; never the MSTC ones, which others share. */
+export async function deleteNames(channel: Channel, names: SystemNames): Promise<void> {
+  if (names.workQueue === 'mstc.queue.work') return;
+  await channel.deleteQueue(names.workQueue).catch(() => undefined);
+  await channel.deleteQueue(names.deadLetterQueue).catch(() => undefined);
+  for (const exchange of [names.workExchange, names.resultsExchange, names.controlExchange]) {
+    await channel.deleteExchange(exchange).catch(() => undefined);
+  }
+}
+
+/** RabbitMQ names and a records bucket of a test's own, so that test files share nothing on one broker. */
+export function uniqueNames(): SystemNames {
   const prefix = `e2e-${randomUUID().slice(0, 8)}`;
   return {
     workExchange: `${prefix}.exchange`,

@@ -1,6 +1,10 @@
-/** Running a container: a child process in its own process group (so a kill reaches its children), or a built-in. */
-import { spawn } from 'node:child_process';
+/**
+ * Running a container: a child process in its own process group (so a kill reaches its children), or a built-in.
+ * The process is tethered to the simulator's: the kubelet's state lives in memory, so a container whose simulator
+ * died (SIGKILL included) would run on with nobody to stop it.
+ */
 import { constants } from 'node:os';
+import { spawnTethered } from '../local-stack/tethered.js';
 import type { Stream } from './container-log.js';
 
 export type OutputSink = (stream: Stream, text: string) => void;
@@ -24,9 +28,9 @@ export interface ProcessSpec {
 }
 
 export function startProcess(spec: ProcessSpec, output: OutputSink): ContainerProcess {
-  const child = spawn(spec.argv[0], spec.argv.slice(1), { env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => output('stdout', chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => output('stderr', chunk));
+  const child = spawnTethered(spec.argv[0], spec.argv.slice(1), { env: spec.env, cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => output('stdout', chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => output('stderr', chunk));
   const exited = new Promise<ContainerExit>((resolve) => {
     child.once('error', (error) => {
       if (child.pid === undefined) resolve({ exitCode: 128, startError: error.message });

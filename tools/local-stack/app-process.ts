@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { spawnTethered } from './tethered.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -12,6 +13,13 @@ export const APP_ENTRIES = {
 } as const;
 
 export type AppName = keyof typeof APP_ENTRIES;
+
+export interface AppProcessOptions {
+  /** Copies its output to this process's (default: E2E_LOGS set, to see it in tests); can be changed later. */
+  echo?: boolean;
+  /** The app gets SIGTERM when this process dies, SIGKILL included (see `spawnTethered`); npm run dev sets it. */
+  tethered?: boolean;
+}
 
 /** One of the apps, running as its own process from the production build. */
 export class AppProcess {
@@ -24,7 +32,8 @@ export class AppProcess {
   private constructor(
     readonly name: AppName,
     private readonly child: ChildProcess,
-    echo: boolean,
+    /** Whether its output is copied to this process's, from now on. */
+    public echo: boolean,
   ) {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
     this.listening = new Promise((resolveUrl, reject) => {
@@ -32,7 +41,7 @@ export class AppProcess {
       lines.on('line', (line) => {
         const entry = parseLine(line);
         this.lines.push(entry);
-        if (echo) process.stdout.write(`${line}\n`);
+        if (this.echo) process.stdout.write(`${line}\n`);
         if (typeof entry.url === 'string' && !this.url) {
           this.url = entry.url.replace('[::1]', '127.0.0.1');
           resolveUrl(this.url);
@@ -40,21 +49,21 @@ export class AppProcess {
       });
       child.stderr!.on('data', (chunk: Buffer) => {
         this.lines.push({ stderr: chunk.toString() });
-        if (echo) process.stderr.write(chunk);
+        if (this.echo) process.stderr.write(chunk);
       });
       void this.exited.then((code) => reject(new Error(`${name} exited with ${code} before listening:\n${this.output()}`)));
     });
     this.listening.catch(() => undefined);
   }
 
-  /** Starts the app; `echo` copies its output to this process's (set E2E_LOGS=1 to see it in tests). */
-  static start(name: AppName, env: Record<string, string>, echo = Boolean(process.env.E2E_LOGS)): AppProcess {
-    const child = spawn(process.execPath, [APP_ENTRIES[name]], {
+  /** Starts the app (set E2E_LOGS=1 to see its output in tests). */
+  static start(name: AppName, env: Record<string, string>, options: AppProcessOptions = {}): AppProcess {
+    const child = (options.tethered ? spawnTethered : spawn)(process.execPath, [APP_ENTRIES[name]], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'debug', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new AppProcess(name, child, echo);
+    return new AppProcess(name, child, options.echo ?? Boolean(process.env.E2E_LOGS));
   }
 
   /** The URL of its HTTP server, once it listens. */

@@ -2,7 +2,7 @@
 // `resolveBroker`, so a fresh machine gets the same broker, or the same one-line reason why not, from both.
 import amqp from 'amqplib';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -213,20 +213,6 @@ async function untilAnswering(url: string, timeoutMs: number, gone: () => boolea
 
 /** A reason to stop waiting; not retried. */
 class GaveUp extends Error {}
-
-/**
- * Spawns a process that receives SIGTERM when this one dies, however it dies (SIGKILL included), through the
- * kernel's parent-death signal set by util-linux's `setpriv --pdeathsig`; without setpriv (macOS), a plain spawn.
- */
-export function spawnTethered(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return setprivAvailable() ? spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', command, ...args], options) : spawn(command, args, options);
-}
-
-let setpriv: boolean | undefined;
-function setprivAvailable(): boolean {
-  setpriv ??= spawnSync('setpriv', ['--pdeathsig', 'SIGTERM', '--', 'true'], { stdio: 'ignore' }).status === 0;
-  return setpriv;
-}
 
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(

@@ -101,7 +101,14 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       await closed;
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  // A port in use fails the start, rather than crashing the process with an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   return {
