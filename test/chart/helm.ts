@@ -26,7 +26,7 @@ export function findHelm(): string {
   if (!helmBinary) {
     throw new Error(
       `No working helm (tried ${candidates.join(', ')}). Install Helm 3 (https://helm.sh/docs/intro/install/) or set HELM=/path/to/helm; ` +
-        'offline, build helm-lite: HELM_LITE_OUT=.local/helm-lite /work/shared/tools/helm-lite/build.sh (.ci/run does this).',
+        'offline, build helm-lite: HELM_LITE_OUT=.local/helm-lite ../shared/tools/helm-lite/build.sh from the repository root (.ci/run does this).',
     );
   }
   return helmBinary;
