@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startKubeSim, type KubeSim } from './kube-sim/index.js';
-import { AppProcess, type AppName } from './support/apps.js';
+import { startKubeSim, type KubeSim } from '../tools/kube-sim/index.js';
+import { AppProcess, type AppName } from '../tools/local-stack/app-process.js';
 
 // Credentials for services that are not there (or, for the simulator, do not check them): whatever the apps
 // log while they fail to connect, none of these may appear in it.
