@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { AMQP_URL } from '../test/support/system.js';
+import { redactUrls, shownUrl } from '../tools/local-stack/broker.js';
 import { benchBigLog } from './big-log.js';
 import type { BenchSettings } from './harness.js';
 import { benchLatency, dispatchFloor } from './latency.js';
@@ -75,7 +76,7 @@ printMachine();
 await amqp.connect(AMQP_URL).then(
   (connection) => connection.close(),
   (error: unknown) => {
-    console.error(`RabbitMQ is not reachable at ${AMQP_URL} (${String(error)}); start it (rabbitmq-server -detached) or set AMQP_URL.`);
+    console.error(`RabbitMQ is not reachable at ${shownUrl(AMQP_URL)} (${redactUrls(String(error))}); start it (rabbitmq-server -detached), or set AMQP_URL.`);
     process.exit(1);
   },
 );
