@@ -1,4 +1,60 @@
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Min } from 'class-validator';
 import { CommonConfig } from './common.config.js';
+import { ToBoolean, ToInteger } from './parsers.js';
 
-/** The api's configuration: what both apps share (MAX_REQUEST_BYTES included, as the worker applies it to messages). */
-export class ApiConfig extends CommonConfig {}
+/**
+ * The api's configuration: what both apps share (MAX_REQUEST_BYTES included, as the worker applies it to
+ * messages), and who may call it. Every endpoint but /health/* needs a bearer token: a static API token (from
+ * AUTH_TOKENS_FILE or AUTH_TOKENS) or a JWT from the OIDC issuer.
+ */
+export class ApiConfig extends CommonConfig {
+  /**
+   * A JSON file (usually a mounted Secret) listing the static API tokens, hashed:
+   * `[{"name": "alice", "roles": ["submit", "read"], "sha256": "<hex of the token's SHA-256>"}]`.
+   */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty({ message: 'AUTH_TOKENS_FILE must be a file path' })
+  AUTH_TOKENS_FILE?: string = undefined;
+
+  /** The same list as AUTH_TOKENS_FILE, as a JSON value in the variable itself (from a Secret). */
+  @IsOptional()
+  @IsString()
+  AUTH_TOKENS?: string = undefined;
+
+  /** The OIDC issuer whose JWTs are accepted (`iss`); JWTs are refused when unset. */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'OIDC_ISSUER must be an http:// or https:// URL' })
+  OIDC_ISSUER?: string = undefined;
+
+  /** The audience a JWT must name (`aud`). */
+  @IsOptional()
+  @IsString()
+  OIDC_AUDIENCE?: string = undefined;
+
+  /** Where the issuer's signing keys are published (JWKS). */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'OIDC_JWKS_URL must be an http:// or https:// URL' })
+  OIDC_JWKS_URL?: string = undefined;
+
+  /** The claim that names a JWT's owner. */
+  @IsString()
+  @IsNotEmpty({ message: 'OIDC_OWNER_CLAIM must name a claim' })
+  OIDC_OWNER_CLAIM = 'sub';
+
+  /** The claim holding a JWT's roles (a list, or a space-separated string); a dotted path reaches into objects. */
+  @IsString()
+  @IsNotEmpty({ message: 'OIDC_ROLES_CLAIM must name a claim' })
+  OIDC_ROLES_CLAIM = 'roles';
+
+  /** Whether /metrics needs a token too; off by default, as Prometheus usually scrapes it from inside the cluster. */
+  @ToBoolean()
+  @IsBoolean({ message: 'METRICS_REQUIRE_TOKEN must be true or false' })
+  METRICS_REQUIRE_TOKEN = false;
+
+  /** Submissions one owner may make per minute; more are answered 429 with Retry-After. */
+  @ToInteger()
+  @IsInt({ message: 'SUBMIT_RATE_PER_MINUTE must be an integer' })
+  @Min(1, { message: 'SUBMIT_RATE_PER_MINUTE must be at least 1' })
+  SUBMIT_RATE_PER_MINUTE = 120;
+}

@@ -7,8 +7,8 @@ import {
   IsBucketName,
   type TimeOutLimits,
 } from '@app/contracts';
-import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { ToInteger } from './parsers.js';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ToBoolean, ToInteger, ToList } from './parsers.js';
 
 const RABBITMQ_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
 const RABBITMQ_NAME_RULE = 'must be 1 to 255 letters, digits or _ . : -';
@@ -93,6 +93,27 @@ export class CommonConfig {
   @IsInt({ message: 'MAX_REQUEST_BYTES must be an integer' })
   @Min(1024, { message: 'MAX_REQUEST_BYTES must be at least 1024' })
   MAX_REQUEST_BYTES = 64 * 1024;
+
+  /**
+   * Images a request may run: comma-separated patterns of registries and repositories, such as
+   * `harbor.example.org/mstc/*` or `mstc/*`; `*` allows any. Checked by the api and again by the worker, since
+   * requests sent straight to RabbitMQ never pass the api.
+   */
+  @ToList()
+  @IsArray()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true, message: 'ALLOWED_IMAGES must be a comma-separated list of image patterns' })
+  ALLOWED_IMAGES: string[] = ['*'];
+
+  /** Refuse images tagged `:latest` (or untagged, which means `:latest`). */
+  @ToBoolean()
+  @IsBoolean({ message: 'IMAGE_DENY_LATEST must be true or false' })
+  IMAGE_DENY_LATEST = false;
+
+  /** Refuse images not pinned by a digest (`@sha256:…`). */
+  @ToBoolean()
+  @IsBoolean({ message: 'IMAGE_REQUIRE_DIGEST must be true or false' })
+  IMAGE_REQUIRE_DIGEST = false;
 
   get timeOutLimits(): TimeOutLimits {
     return { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES };

@@ -74,4 +74,10 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig(WorkerConfig, { JOB_NAMESPACE: '', CONCURRENCY: '' })).toMatchObject({ JOB_NAMESPACE: undefined, CONCURRENCY: 10 });
   });
+
+  it('reads booleans and lists of the security settings, and names a bad boolean', () => {
+    const config = loadConfig(WorkerConfig, { ALLOWED_IMAGES: 'harbor.example.org/mstc/*, mstc/*', IMAGE_DENY_LATEST: 'TRUE', JOB_RUN_AS_NON_ROOT: 'false' });
+    expect(config).toMatchObject({ ALLOWED_IMAGES: ['harbor.example.org/mstc/*', 'mstc/*'], IMAGE_DENY_LATEST: true, IMAGE_REQUIRE_DIGEST: false, JOB_RUN_AS_NON_ROOT: false });
+    expect(() => loadConfig(ApiConfig, { IMAGE_DENY_LATEST: 'yes' })).toThrow('IMAGE_DENY_LATEST must be true or false (got "yes")');
+  });
 });

@@ -22,3 +22,12 @@ export function ToJson(): PropertyDecorator {
     }
   });
 }
+
+/** `true` or `false` (any case); anything else is kept as it came, for validation to name. */
+export function ToBoolean(): PropertyDecorator {
+  return Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    const word = value.trim().toLowerCase();
+    return word === 'true' ? true : word === 'false' ? false : value;
+  });
+}

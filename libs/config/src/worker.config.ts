@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import {
   IsArray,
+  IsBoolean,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -12,7 +14,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { CommonConfig } from './common.config.js';
-import { ToInteger, ToJson, ToList } from './parsers.js';
+import { ToBoolean, ToInteger, ToJson, ToList } from './parsers.js';
 
 const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -93,6 +95,25 @@ export class WorkerConfig extends CommonConfig {
   @Matches(DNS_SUBDOMAIN, { message: 'JOB_S3_SECRET_NAME must be a Secret name' })
   JOB_S3_SECRET_NAME = 'cloud-worker-s3';
 
+  /**
+   * The Jobs' S3 access key and secret key (the values in JOB_S3_SECRET_NAME): masked in every stored log, since
+   * images often print their environment; with JOB_S3_CREDENTIALS=sts, the identity that asks for each Job's own.
+   */
+  @IsOptional()
+  @IsString()
+  JOB_S3_ACCESS_KEY?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  JOB_S3_SECRET_KEY?: string = undefined;
+
+  /**
+   * How Jobs get S3 credentials: `secret`, the Jobs-only user in JOB_S3_SECRET_NAME; `sts`, credentials of their
+   * own from the store's STS AssumeRole, limited to the request's buckets and prefix.
+   */
+  @IsIn(['secret', 'sts'], { message: 'JOB_S3_CREDENTIALS must be secret or sts' })
+  JOB_S3_CREDENTIALS: 'secret' | 'sts' = 'secret';
+
   /** MINIO_SERVICE_HOST given to Jobs; the host of S3_ENDPOINT when unset. */
   @IsOptional()
   @IsString()
@@ -103,6 +124,15 @@ export class WorkerConfig extends CommonConfig {
   @ToInteger()
   @IsInt({ message: 'JOB_S3_PORT must be an integer' })
   JOB_S3_PORT?: number = undefined;
+
+  /** Jobs' containers must not run as root (`runAsNonRoot`); images built as root, like the MSTC test image, need it off. */
+  @ToBoolean()
+  @IsBoolean({ message: 'JOB_RUN_AS_NON_ROOT must be true or false' })
+  JOB_RUN_AS_NON_ROOT = false;
+
+  /** The owner of requests that arrive over AMQP without a `user_id` property (RabbitMQ checks a given one). */
+  @Matches(/^[\w.@:-]{1,128}$/, { message: 'AMQP_DEFAULT_OWNER must be 1 to 128 letters, digits or _ . @ : -' })
+  AMQP_DEFAULT_OWNER = 'mstc';
 
   /** Seconds in one minute of a request's `timeOut`: 60, except in tests that need time-outs in seconds. */
   @ToInteger()
