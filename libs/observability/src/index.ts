@@ -7,3 +7,4 @@ export * from './logging.module.js';
 export * from './shutdown.js';
 export * from './package-version.js';
 export * from './retry.js';
+export * from './audit.js';
