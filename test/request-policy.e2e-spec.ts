@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FieldProblem, JobRecord } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
+import type { AppProcess } from '../tools/local-stack/app-process.js';
 import { ApiClient } from './support/http.js';
 import { eventually, pythonTestImage, TestSystem, type DeadLetter } from './support/system.js';
 
@@ -10,6 +11,11 @@ interface Refusal {
 }
 
 const ALLOWED = 'harbor.example.org/mstc/*, mstc/*';
+
+/** The audit entry an app logged about a request. */
+async function auditOf(app: AppProcess, id: string): Promise<unknown> {
+  return (await app.waitForLog((line) => (line.audit as { id?: string } | undefined)?.id === id)).audit;
+}
 
 /**
  * What may run (issue 12): the image policy, object names that stay in their bucket, and the records bucket kept
@@ -60,8 +66,7 @@ describe('the request policy', () => {
       const reason = `image "evil/miner" (docker.io/evil/miner) is not allowed: ALLOWED_IMAGES permits ${ALLOWED}`;
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ message: `Invalid work request: ${reason}`, errors: [{ field: 'image', rule: 'allowedImages', message: reason }] });
-      const audited = await system.api!.waitForLog((line) => (line.audit as { id?: string } | undefined)?.id === id);
-      expect(audited.audit).toEqual({ action: 'deny', owner: null, source: 'http', id, image: 'evil/miner', reason, status: 400 });
+      expect(await auditOf(system.api!, id)).toEqual({ action: 'deny', owner: null, source: 'http', id, image: 'evil/miner', reason, status: 400 });
       await nothingStoredFor(id, 'http-miner', () => runsOverHttp('http-after-miner'));
     });
 
@@ -94,8 +99,7 @@ describe('the request policy', () => {
       expect(reply).toMatchObject({ id, status: 'rejected', reason: `Invalid work request: ${reason}`, errors: [{ field: 'image', rule: 'allowedImages', message: reason }] });
       const letter = await eventually(() => deadLetters.find((l) => l.properties.messageId === id), 10_000, 'the dead letter');
       expect(letter.reason).toBe(`Invalid work request: ${reason}`);
-      const audited = await system.workers[0]!.waitForLog((line) => (line.audit as { id?: string } | undefined)?.id === id);
-      expect(audited.audit).toEqual({ action: 'deny', owner: 'guest', source: 'amqp', id, image: 'evil/miner', reason: `Invalid work request: ${reason}` });
+      expect(await auditOf(system.workers[0]!, id)).toEqual({ action: 'deny', owner: 'guest', source: 'amqp', id, image: 'evil/miner', reason: `Invalid work request: ${reason}` });
       await nothingStoredFor(id, 'amqp-miner', () => publishAndAwaitReply({ image: 'mstc/python-test', jobName: 'amqp-after-miner', inputBucket: 'policy.inputs' }).then(({ reply }) => expect(reply.status).toBe('succeeded')));
     });
 
@@ -114,7 +118,7 @@ describe('the request policy', () => {
         ['prefix', 'objectNamePrefix'],
       ]);
       expect((await eventually(() => deadLetters.find((l) => l.properties.messageId === id), 10_000, 'the dead letter')).reason).toBe(reason);
-      expect((await system.workers[0]!.waitForLog((line) => (line.audit as { id?: string } | undefined)?.id === id)).audit).toMatchObject({ owner: 'mstc', source: 'amqp' });
+      expect(await auditOf(system.workers[0]!, id)).toMatchObject({ owner: 'mstc', source: 'amqp' });
       await nothingStoredFor(id, 'amqp-climb', () => publishAndAwaitReply({ image: 'mstc/python-test', jobName: 'amqp-after-climb', inputBucket: 'policy.inputs' }));
       expect(await system.objectNames(system.names.recordsBucket, 'b')).toEqual([]);
     });
