@@ -131,8 +131,11 @@ export class CommonConfig {
 
 /** Every ALLOWED_IMAGES pattern must be one the image policy can read; a bad one is named at boot. */
 function IsImagePatterns(): PropertyDecorator {
-  const problems = (value: unknown) =>
-    Array.isArray(value) ? value.flatMap((pattern) => (typeof pattern === 'string' && imagePatternProblem(pattern) ? [`"${pattern}" ${imagePatternProblem(pattern)}`] : [])) : [];
+  const problems = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : []).flatMap((pattern: unknown) => {
+      const problem = typeof pattern === 'string' ? imagePatternProblem(pattern) : undefined;
+      return problem ? [`"${String(pattern)}" ${problem}`] : [];
+    });
   return ValidateBy({
     name: 'imagePatterns',
     validator: {
