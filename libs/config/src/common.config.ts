@@ -4,10 +4,12 @@ import {
   DEFAULT_RESULTS_EXCHANGE,
   DEFAULT_WORK_EXCHANGE,
   DEFAULT_WORK_QUEUE,
+  imagePatternProblem,
+  ImagePolicy,
   IsBucketName,
-  type TimeOutLimits,
+  type WorkRequestRules,
 } from '@app/contracts';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { ToBoolean, ToInteger, ToList } from './parsers.js';
 
 const RABBITMQ_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
@@ -96,13 +98,15 @@ export class CommonConfig {
 
   /**
    * Images a request may run: comma-separated patterns of registries and repositories, such as
-   * `harbor.example.org/mstc/*` or `mstc/*`; `*` allows any. Checked by the api and again by the worker, since
-   * requests sent straight to RabbitMQ never pass the api.
+   * `harbor.example.org/mstc/*` (any repository below, at any depth), `mstc/*` (read as `docker.io/mstc/*`) or
+   * `mstc/python-test`; `*` allows any. Checked by the api and again by the worker, since requests sent straight
+   * to RabbitMQ never pass the api.
    */
   @ToList()
   @IsArray()
   @IsString({ each: true })
-  @IsNotEmpty({ each: true, message: 'ALLOWED_IMAGES must be a comma-separated list of image patterns' })
+  @ArrayNotEmpty({ message: 'ALLOWED_IMAGES must be a comma-separated list of image patterns' })
+  @IsImagePatterns()
   ALLOWED_IMAGES: string[] = ['*'];
 
   /** Refuse images tagged `:latest` (or untagged, which means `:latest`). */
@@ -115,7 +119,28 @@ export class CommonConfig {
   @IsBoolean({ message: 'IMAGE_REQUIRE_DIGEST must be true or false' })
   IMAGE_REQUIRE_DIGEST = false;
 
-  get timeOutLimits(): TimeOutLimits {
-    return { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES };
+  /** The rules every work request is validated against, at the api and at the worker; callers build them once. */
+  get workRequestRules(): WorkRequestRules {
+    return {
+      timeOut: { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES },
+      recordsBucket: this.RECORDS_BUCKET,
+      images: new ImagePolicy({ allowed: this.ALLOWED_IMAGES, denyLatest: this.IMAGE_DENY_LATEST, requireDigest: this.IMAGE_REQUIRE_DIGEST }),
+    };
   }
+}
+
+/** Every ALLOWED_IMAGES pattern must be one the image policy can read; a bad one is named at boot. */
+function IsImagePatterns(): PropertyDecorator {
+  const problems = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : []).flatMap((pattern: unknown) => {
+      const problem = typeof pattern === 'string' ? imagePatternProblem(pattern) : undefined;
+      return problem ? [`"${String(pattern)}" ${problem}`] : [];
+    });
+  return ValidateBy({
+    name: 'imagePatterns',
+    validator: {
+      validate: (value) => problems(value).length === 0,
+      defaultMessage: (args) => `ALLOWED_IMAGES pattern ${problems(args?.value).join(', pattern ')}`,
+    },
+  });
 }

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       PORT: 3000,
       DEFAULT_TIMEOUT_MINUTES: 15,
     });
-    expect(config.timeOutLimits).toEqual({ defaultMinutes: 15, maxMinutes: 1440 });
+    expect(config.workRequestRules).toMatchObject({ timeOut: { defaultMinutes: 15, maxMinutes: 1440 }, recordsBucket: 'cloud-worker-records' });
   });
 
   it('parses numbers, lists and JSON from the environment', () => {
@@ -79,5 +79,15 @@ describe('loadConfig', () => {
     const config = loadConfig(WorkerConfig, { ALLOWED_IMAGES: 'harbor.example.org/mstc/*, mstc/*', IMAGE_DENY_LATEST: 'TRUE', JOB_RUN_AS_NON_ROOT: 'false' });
     expect(config).toMatchObject({ ALLOWED_IMAGES: ['harbor.example.org/mstc/*', 'mstc/*'], IMAGE_DENY_LATEST: true, IMAGE_REQUIRE_DIGEST: false, JOB_RUN_AS_NON_ROOT: false });
     expect(() => loadConfig(ApiConfig, { IMAGE_DENY_LATEST: 'yes' })).toThrow('IMAGE_DENY_LATEST must be true or false (got "yes")');
+  });
+
+  it('reads the image policy into the work request rules, and names every bad ALLOWED_IMAGES pattern at boot', () => {
+    const { images } = loadConfig(ApiConfig, { ALLOWED_IMAGES: 'mstc/*', IMAGE_REQUIRE_DIGEST: 'true' }).workRequestRules;
+    expect(images.denials('mstc/python-test').map((denial) => denial.rule)).toEqual(['imageRequireDigest']);
+    expect(() => loadConfig(WorkerConfig, { ALLOWED_IMAGES: 'mstc/*, harbor.example.org, mstc/*/x' })).toThrow(
+      'Invalid environment variables: ALLOWED_IMAGES pattern "harbor.example.org" reads as the Docker Hub image docker.io/library/harbor.example.org; ' +
+        'for a registry write "harbor.example.org/*", pattern "mstc/*/x" may use "*" only alone or as its last segment ("mstc/*") (got "mstc/*, harbor.example.org, mstc/*/x")',
+    );
+    expect(() => loadConfig(WorkerConfig, { ALLOWED_IMAGES: ' , ' })).toThrow('ALLOWED_IMAGES must be a comma-separated list of image patterns');
   });
 });

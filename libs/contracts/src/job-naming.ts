@@ -1,3 +1,6 @@
+/** The Job's name appends `-<uuid>` (37 characters) to `jobName` and must stay a 63-character DNS label. */
+export const MAX_JOB_NAME_LENGTH = 26;
+
 /**
  * The unique Kubernetes Job name of a request, from the user's `jobName` and the request id: deterministic, so a
  * redelivered request finds its Job. Records carry it as `jobName` (a wire field); the code calls it the unique

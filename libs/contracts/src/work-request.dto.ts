@@ -14,9 +14,8 @@ import {
 } from 'class-validator';
 import { bucketNameProblem } from './bucket-name.js';
 import { isImageReference } from './image-reference.js';
-
-/** The Job's name appends `-<uuid>` (37 characters) to `jobName` and must stay a 63-character DNS label. */
-export const MAX_JOB_NAME_LENGTH = 26;
+import { MAX_JOB_NAME_LENGTH } from './job-naming.js';
+import { prefixProblem } from './object-name.js';
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Characters S3 documents as safe in object names, plus `/` for folders. */
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()\/-]+$/;
@@ -31,6 +30,19 @@ export function IsBucketName(options?: ValidationOptions): PropertyDecorator {
           typeof args?.value === 'string'
             ? `${args.property} ${bucketNameProblem(args.value)} (S3 bucket naming rules)`
             : `${args?.property} must be a string`,
+      },
+    },
+    options,
+  );
+}
+
+function IsObjectNamePrefix(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'objectNamePrefix',
+      validator: {
+        validate: (value) => typeof value === 'string' && prefixProblem(value) === undefined,
+        defaultMessage: (args) => `${args?.property} ${prefixProblem(String(args?.value))}`,
       },
     },
     options,
@@ -90,12 +102,16 @@ export class WorkRequestDto {
   @Min(0, { message: 'timeOut must be 0 or more minutes' })
   timeOut?: number;
 
-  @ApiPropertyOptional({ example: 'run-42', description: 'Object-name prefix: passed to the Job as FILE_PREFIX and prepended to the log object as "<prefix>-".' })
+  @ApiPropertyOptional({
+    example: 'run-42',
+    description:
+      'Object-name prefix: passed to the Job as FILE_PREFIX and prepended to the log object as "<prefix>-". Segments separated by "/", none empty, "." or ".."; the log object name stays within 1,024 bytes.',
+  })
   @IsOptional()
   @IsString({ message: 'prefix must be a string' })
   @IsNotEmpty({ message: 'prefix must not be empty when given' })
-  @Length(1, 200, { message: 'prefix must be at most 200 characters long' })
   @Matches(SAFE_PREFIX, { message: "prefix may only contain letters, digits and the characters ! _ . * ' ( ) / -" })
+  @IsObjectNamePrefix()
   prefix?: string;
 
   @ApiPropertyOptional({ example: '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11', description: 'A UUID chosen by the client to make submission idempotent; assigned when absent.' })

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import type { ImagePolicy } from './image-policy.js';
 import { WorkRequestDto } from './work-request.dto.js';
 
 /** A validated work request with its defaults applied. */
@@ -42,12 +43,20 @@ export interface TimeOutLimits {
   maxMinutes: number;
 }
 
+/** What a work request is checked against besides its own form: built once from the configuration. */
+export interface WorkRequestRules {
+  timeOut: TimeOutLimits;
+  /** Where the job records live: never a request's input or output bucket, since a Job may write there. */
+  recordsBucket: string;
+  images: ImagePolicy;
+}
+
 export type WorkRequestValidation = { ok: true; request: WorkRequest } | { ok: false; problems: FieldProblem[] };
 
 const FIELDS = ['image', 'jobName', 'inputBucket', 'outputBucket', 'timeOut', 'prefix', 'id'] as const;
 
 /** Validates a work request from any edge (HTTP body, AMQP message) and applies the spec's defaults. */
-export function validateWorkRequest(input: unknown, limits: TimeOutLimits): WorkRequestValidation {
+export function validateWorkRequest(input: unknown, rules: WorkRequestRules): WorkRequestValidation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, problems: [{ field: '(body)', rule: 'object', message: 'the work request must be a JSON object' }] };
   }
@@ -55,8 +64,15 @@ export function validateWorkRequest(input: unknown, limits: TimeOutLimits): Work
   const known = Object.fromEntries(FIELDS.filter((field) => field in input).map((field) => [field, (input as Record<string, unknown>)[field]]));
   const dto = plainToInstance(WorkRequestDto, known);
   const problems = fieldProblems(validateSync(dto));
-  if (dto.timeOut !== undefined && problems.every((p) => p.field !== 'timeOut') && dto.timeOut > limits.maxMinutes) {
-    problems.push({ field: 'timeOut', rule: 'max', message: `timeOut must be at most ${limits.maxMinutes} minutes` });
+  const isValid = (field: string) => field in known && problems.every((p) => p.field !== field);
+  if (isValid('timeOut') && dto.timeOut! > rules.timeOut.maxMinutes) {
+    problems.push({ field: 'timeOut', rule: 'max', message: `timeOut must be at most ${rules.timeOut.maxMinutes} minutes` });
+  }
+  if (isValid('image')) problems.push(...rules.images.denials(dto.image).map((denial) => ({ field: 'image', ...denial })));
+  for (const field of ['inputBucket', 'outputBucket'] as const) {
+    if (isValid(field) && dto[field] === rules.recordsBucket) {
+      problems.push({ field, rule: 'recordsBucket', message: `${field} must not be ${rules.recordsBucket}: it holds the job records (RECORDS_BUCKET)` });
+    }
   }
   if (problems.length > 0) return { ok: false, problems: sortByField(problems) };
   return {
@@ -66,11 +82,17 @@ export function validateWorkRequest(input: unknown, limits: TimeOutLimits): Work
       jobName: dto.jobName,
       inputBucket: dto.inputBucket,
       outputBucket: dto.outputBucket ?? dto.inputBucket,
-      timeOut: dto.timeOut || limits.defaultMinutes,
+      timeOut: dto.timeOut || rules.timeOut.defaultMinutes,
       ...(dto.prefix !== undefined && { prefix: dto.prefix }),
       ...(dto.id !== undefined && { id: dto.id.toLowerCase() }),
     },
   };
+}
+
+/** A field of a request that may not have passed validation, when it is a string: for logs of a refusal. */
+export function stringFieldOf(input: unknown, field: string): string | undefined {
+  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** One line naming every problem, for logs, dead-letter headers and error replies. */

@@ -1,6 +1,13 @@
 import { WorkerConfig } from '@app/config';
-import { describeProblems, UNREADABLE_MESSAGE_PATTERN, validateWorkRequest, WORK_REQUEST_PATTERN } from '@app/contracts';
-import { ROOT_LOGGER, type Logger } from '@app/observability';
+import {
+  describeProblems,
+  stringFieldOf,
+  UNREADABLE_MESSAGE_PATTERN,
+  validateWorkRequest,
+  WORK_REQUEST_PATTERN,
+  type WorkRequestRules,
+} from '@app/contracts';
+import { audit, ROOT_LOGGER, type Logger } from '@app/observability';
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -14,18 +21,23 @@ import { requestIdOf, type WorkMessage } from './work-message.js';
 /**
  * The edge between the work queue and the lifecycle: every message is validated here once, into a typed request
  * handed to the reconciler with its delivery (held until the request is answered), or dead-lettered with the
- * reason. Nothing here waits for a Job. (`@EventPattern<string>` picks the untyped overload; the typed one cannot
+ * reason and audited. The api's checks (the image policy among them) are made again here, since messages sent
+ * straight to RabbitMQ never pass the api. Nothing here waits for a Job. (`@EventPattern<string>` picks the untyped overload; the typed one cannot
  * describe a handler taking `@Ctx()`.)
  */
 @Controller()
 export class IntakeController {
+  private readonly rules: WorkRequestRules;
+
   constructor(
     @Inject(JobReconciler) private readonly reconciler: JobReconciler,
     @Inject(DeadLetters) private readonly deadLetters: DeadLetters,
     @Inject(WorkerConfig) private readonly config: WorkerConfig,
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.rules = config.workRequestRules;
+  }
 
   @EventPattern<string>(WORK_REQUEST_PATTERN, WORK_TRANSPORT)
   async onWorkRequest(@Payload() message: WorkMessage, @Ctx() context: RmqContext): Promise<void> {
@@ -33,14 +45,16 @@ export class IntakeController {
     if (this.tooLarge(delivery)) return this.onUnreadable(message, context);
     const body = 'body' in message ? message.body : undefined;
     const id = requestIdOf(body, delivery.message.properties);
-    const validation = validateWorkRequest(body, this.config.timeOutLimits);
+    const validation = validateWorkRequest(body, this.rules);
     if (validation.ok) {
       this.reconciler.receive({ ...validation.request, id }, delivery);
       this.metrics.messages.inc({ outcome: 'accepted' });
       return;
     }
     const reason = `Invalid work request: ${describeProblems(validation.problems)}`;
-    this.logger.warn({ requestId: id, problems: validation.problems }, 'rejected an invalid work request');
+    // RabbitMQ has checked a given user_id against the connection's user.
+    const owner = (delivery.message.properties.userId as string | undefined) ?? this.config.AMQP_DEFAULT_OWNER;
+    audit(this.logger, { action: 'deny', owner, source: 'amqp', id, image: stringFieldOf(body, 'image'), reason });
     this.metrics.messages.inc({ outcome: 'invalid' });
     await this.deadLetters.reject(delivery, reason, validation.problems, id);
   }
