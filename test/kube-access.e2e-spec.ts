@@ -15,6 +15,7 @@ const settings: JobSettings = {
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
+  runAsNonRoot: false,
   s3: { host: '127.0.0.1', port: 9000, secretName: 'cloud-worker-s3' },
 };
 

@@ -26,6 +26,7 @@ const settings: JobSettings = {
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
+  runAsNonRoot: false,
   s3: { host: 'localhost', port: 9000, secretName: 'cloud-worker-s3' },
 };
 
