@@ -20,6 +20,8 @@ export const TIMED_OUT_REASON = 'DeadlineExceeded';
 export const LOG_NOT_STORED_REASON = 'LogNotStored';
 /** The Kubernetes API refused the Job for good (invalid, forbidden): it never ran. */
 export const JOB_NOT_CREATED_REASON = 'JobNotCreated';
+/** The store's STS refused the Job's own S3 credentials for good (JOB_S3_CREDENTIALS=sts): the Job cannot start. */
+export const CREDENTIALS_NOT_ISSUED_REASON = 'CredentialsNotIssued';
 
 /** The outcome a terminal verdict from the pods stands for; undefined while the Job is still active. */
 export function outcomeOfVerdict(verdict: JobVerdict, podNames: string[]): Outcome | undefined {
@@ -76,6 +78,10 @@ export function cancelled(podNames: string[]): Outcome {
 
 export function jobNotCreated(message: string): Outcome {
   return { status: 'failed', reason: JOB_NOT_CREATED_REASON, exitCode: null, podNames: [], note: `The Kubernetes API refused the Job: ${message}`, deleteJob: true };
+}
+
+export function credentialsNotIssued(message: string): Outcome {
+  return { status: 'failed', reason: CREDENTIALS_NOT_ISSUED_REASON, exitCode: null, podNames: [], note: `No S3 credentials could be issued for the Job: ${message}`, deleteJob: true };
 }
 
 /** Finishing a Job whose record has already ended (cancelled by the api, or settled by another worker). */
