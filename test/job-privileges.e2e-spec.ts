@@ -113,4 +113,10 @@ describe('what a Job can reach, with credentials of its own (JOB_S3_CREDENTIALS=
     await kubeConfig.makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: NAMESPACE, name: done.jobName, propagationPolicy: 'Background' });
     await eventually(() => !system.sim.get('secrets', NAMESPACE, done.jobName), 5000, 'the Secret to go with its Job');
   });
+
+  it('lets an image that uses S3 do its work with them', async () => {
+    const done = await submitAndWait(api, { image: 'mstc/bucket-copy', jobName: 'copy-own-keys' });
+    expect(done.status).toBe('succeeded');
+    expect(JSON.parse(await system.objectText('job-outputs', 'result.json'))).toMatchObject({ inputBucket: 'job-inputs', objects: [{ name: 'run-a/data.csv' }, { name: 'run-b/data.csv' }] });
+  });
 });
