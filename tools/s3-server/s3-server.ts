@@ -71,7 +71,8 @@ export interface S3Server {
  * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
  * store relies on, whole-object reads while a put is under way, and an empty answer to `GET ?uploads` (the
  * minio client asks it before multipart uploads). Tests can deny a bucket (403 AccessDenied) to fake a store
- * that refuses a write for good.
+ * that refuses a write for good. Access is MinIO's: users with IAM policies and STS AssumeRole (users.ts), V4
+ * signatures checked (signature.ts), and object names that would climb out of the data folder refused.
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const accessKey = options.accessKey ?? 'minioadmin';
