@@ -141,6 +141,33 @@ describe('JobReconciler', () => {
       expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('AWS_SECRET_ACCESS_KEY: ***\nAWS_SESSION_TOKEN: ***\n');
     });
 
+    it("waits for a pod that started before the Job's Secret existed, instead of failing it fast", async () => {
+      let release: () => void = () => undefined;
+      const issued = new Promise<void>((resolve) => (release = resolve));
+      await start(sts, { perJob: true, ensure: () => issued, secretsOf: async () => [], forget: () => undefined });
+      const { request } = submit();
+      const job = await jobOf(request);
+      const name = job.metadata!.name!;
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: `secret "${name}" not found` } });
+      release();
+      await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: `secret "${name}" not found` } });
+      kube.logs.set(`${name}-pod`, 'SUCCESS\n');
+      informer.setPod(job, { exitCode: 0 });
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
+    });
+
+    it('still fails fast when another Secret is missing', async () => {
+      await start(sts, { perJob: true, ensure: async () => undefined, secretsOf: async () => [], forget: () => undefined });
+      const { request } = submit();
+      const job = await jobOf(request);
+      await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: 'secret "other" not found' } });
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'CreateContainerConfigError' });
+    });
+
     it('ends the job failed, its Job deleted, when the store refuses the credentials for good', async () => {
       await start(sts, {
         perJob: true,

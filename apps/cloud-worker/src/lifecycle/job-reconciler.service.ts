@@ -1,6 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
-import { buildJob, COLLECTED_ANNOTATION, jobCondition, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
+import { buildJob, COLLECTED_ANNOTATION, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
@@ -203,6 +203,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
             deadlinePassed: Date.now() >= (this.deadlineOf(entry) ?? Infinity),
             containerName: record.request.jobName,
             backoffLimit: this.settings.backoffLimit,
+            awaitedSecret: this.credentials.perJob ? jobCredentialsSecretName(record.jobName) : undefined,
           })
         : {};
     const ending = Boolean(observed.outcome || entry.outcome || (record && isTerminal(record.status)));

@@ -103,6 +103,17 @@ export interface Observation {
   deadlinePassed: boolean;
   containerName: string;
   backoffLimit: number;
+  /**
+   * A Secret the pod may be waiting for: the Job's own S3 credentials, which come after the Job (it owns them).
+   * A kubelet that finds it missing reports CreateContainerConfigError and tries again; that is no reason to fail.
+   */
+  awaitedSecret?: string;
+}
+
+/** A pod that cannot start only because the awaited Secret is not there yet is still starting. */
+function waitingForSecret(verdict: JobVerdict, secretName: string | undefined): JobVerdict {
+  const missing = verdict.kind === 'cannot-start' && verdict.reason === 'CreateContainerConfigError' && verdict.message.includes(`secret "${secretName}" not found`);
+  return secretName && missing ? { kind: 'active' } : verdict;
 }
 
 /**
@@ -110,7 +121,7 @@ export interface Observation {
  * conditions (`needJob` when those must be read first), else from the clock (`timeOut`).
  */
 export function observeOutcome(seen: Observation): { outcome?: Outcome; needJob?: true } {
-  const verdict = verdictFromPods(seen.pods, seen.containerName, seen.backoffLimit);
+  const verdict = waitingForSecret(verdictFromPods(seen.pods, seen.containerName, seen.backoffLimit), seen.awaitedSecret);
   const podNames = seen.pods.map((pod) => pod.metadata!.name!);
   const fromPods = outcomeOfVerdict(verdict, podNames);
   if (fromPods) return { outcome: fromPods };
