@@ -7,16 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { accessesOf } from './request-access.js';
 import { SignatureError } from './signature.js';
-import { answerSts, Users, type Caller, type S3User } from './users.js';
+import { answerSts, Users, type Caller, type KeyRegistry, type S3User } from './users.js';
 
 export type { S3User } from './users.js';
 
 const require = createRequire(import.meta.url);
 // s3rver is CommonJS without types; only the pieces used here are typed.
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
-const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
-  DUMMY_ACCOUNT: { createKeyPair(accessKey: string, secretKey: string): void };
-};
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: KeyRegistry };
 
 interface S3rverApp {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
@@ -88,7 +86,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   const requests: string[] = [];
   const denied = new Set<string>();
 
-  const users = new Users(accessKey, secretKey, (key, secret) => DUMMY_ACCOUNT.createKeyPair(key, secret));
+  const users = new Users(accessKey, secretKey, DUMMY_ACCOUNT);
   for (const user of options.users ?? []) users.add(user);
 
   const server = createServer((req, res) => {

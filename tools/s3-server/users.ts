@@ -38,25 +38,28 @@ class Refusal extends Error {
 const DURATION_SECONDS = { min: 900, max: 365 * 24 * 3600, default: 3600 };
 const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-/**
- * The admin (the apps' credentials), users with policies, and the temporary credentials AssumeRole hands out.
- * `register` tells s3rver of every key pair, since it still answers each request and checks V2 signatures.
- */
+/** s3rver's own list of key pairs: it still answers each request and checks V2 signatures. */
+export interface KeyRegistry {
+  createKeyPair(accessKey: string, secretKey: string): void;
+  revokeAccessKey(accessKey: string): void;
+}
+
+/** The admin (the apps' credentials), users with policies, and the temporary credentials AssumeRole hands out. */
 export class Users {
   private readonly identities = new Map<string, Identity>();
 
   constructor(
     adminAccessKey: string,
     adminSecretKey: string,
-    private readonly register: (accessKey: string, secretKey: string) => void,
+    private readonly keys: KeyRegistry,
   ) {
     this.identities.set(adminAccessKey, { secretKey: adminSecretKey });
-    register(adminAccessKey, adminSecretKey);
+    keys.createKeyPair(adminAccessKey, adminSecretKey);
   }
 
   add(user: S3User): void {
     this.identities.set(user.accessKey, { secretKey: user.secretKey, policy: parsePolicy(user.policy) });
-    this.register(user.accessKey, user.secretKey);
+    this.keys.createKeyPair(user.accessKey, user.secretKey);
   }
 
   /** The caller of a signed request; anonymous requests may do nothing (MinIO's default, without bucket policies). */
@@ -101,10 +104,21 @@ export class Users {
     const accessKey = randomBytes(15).toString('base64url').toUpperCase().replace(/[^A-Z0-9]/g, '0').slice(0, 20);
     const secretKey = randomBytes(30).toString('base64url');
     const token = randomBytes(48).toString('base64url');
+    this.forgetExpired();
     const expiresAt = Date.now() + duration * 1000;
     this.identities.set(accessKey, { secretKey, policy: parent.policy, session: { token, policy: sessionPolicy, expiresAt } });
-    this.register(accessKey, secretKey);
+    this.keys.createKeyPair(accessKey, secretKey);
     return `<?xml version="1.0" encoding="UTF-8"?><AssumeRoleResponse xmlns="${STS_NAMESPACE}"><AssumeRoleResult><AssumedRoleUser><Arn></Arn><AssumeRoleId></AssumeRoleId></AssumedRoleUser><Credentials><AccessKeyId>${accessKey}</AccessKeyId><SecretAccessKey>${secretKey}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>${randomBytes(8).toString('hex')}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+  }
+
+  /** Temporary credentials are dropped once expired, so that a long run does not keep every Job's. */
+  private forgetExpired(): void {
+    for (const [accessKey, identity] of this.identities) {
+      if (identity.session && identity.session.expiresAt <= Date.now()) {
+        this.identities.delete(accessKey);
+        this.keys.revokeAccessKey(accessKey);
+      }
+    }
   }
 }
 
