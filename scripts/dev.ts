@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { startKubeSim } from '../tools/kube-sim/index.js';
 import { AppProcess, type AppName } from '../tools/local-stack/app-process.js';
 import { NoBrokerError, resolveBroker, shownUrl } from '../tools/local-stack/broker.js';
-import { createS3Secret, S3_SECRET } from '../tools/local-stack/s3-secret.js';
+import { provisionJobsUser } from '../tools/local-stack/s3-secret.js';
 import { spawnTethered } from '../tools/local-stack/tethered.js';
 import { startS3Server } from '../tools/s3-server/s3-server.js';
 
@@ -87,8 +87,9 @@ async function main(): Promise<void> {
   const kubeconfig = resolve(local, 'kubeconfig');
   const sim = await startKubeSim({ port: settings.kubePort, kubeconfigPath: kubeconfig, stateDir: resolve(local, 'kube-sim') });
   running.push({ name: 'the simulator', stop: () => sim.stop() });
-  // A fresh simulator (its objects live in memory; kube-sim/ holds only container logs): no Secret yet.
-  await createS3Secret(sim, s3);
+  // A fresh simulator (its objects live in memory; kube-sim/ holds only container logs): no Secret yet. The Jobs
+  // get a user of their own that cannot reach the records bucket, as the chart provisions it.
+  const jobsUser = await provisionJobsUser(s3, sim, process.env.RECORDS_BUCKET ?? 'cloud-worker-records');
   ready('simulator', `${sim.url}, kubeconfig ${shown(kubeconfig)}`);
   if (stopping) return;
 
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
     S3_ACCESS_KEY: settings.s3AccessKey,
     S3_SECRET_KEY: settings.s3SecretKey,
     KUBECONFIG: kubeconfig,
-    JOB_S3_SECRET_NAME: S3_SECRET,
+    ...jobsUser.env,
   };
   running.push({ name: 'the apps', stop: stopApps });
   const apiUrl = `http://localhost:${settings.apiPort}`;
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
 cloud-worker is running
   api                 ${apiUrl}   (OpenAPI: ${apiUrl}/docs)
   worker              ${workerUrl}   (health: /health/ready, metrics: /metrics)
-  S3 (MinIO API)      ${s3.endpoint}   (access key ${settings.s3AccessKey}, objects under ${shown(s3Dir)})
+  S3 (MinIO API)      ${s3.endpoint}   (access key ${settings.s3AccessKey}, Jobs' ${jobsUser.accessKey}; objects under ${shown(s3Dir)})
   Kubernetes (sim)    ${sim.url}   (kubectl --kubeconfig ${shown(kubeconfig)} get jobs)
   RabbitMQ            ${shownUrl(broker.url)}   (${broker.source})
 Press Ctrl-C to stop.

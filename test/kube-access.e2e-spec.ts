@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { buildJob, KUBE_PERMISSIONS, KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings, type RestartReason } from '@app/kube';
+import { buildJob, KUBE_PERMISSIONS, KubeApi, STS_KUBE_PERMISSIONS, MANAGED_SELECTOR, PodInformer, type JobSettings, type RestartReason } from '@app/kube';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { startKubeSim, type KubeSim } from '../tools/kube-sim/index.js';
@@ -15,6 +15,7 @@ const settings: JobSettings = {
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
+  runAsNonRoot: false,
   s3: { host: '127.0.0.1', port: 9000, secretName: 'cloud-worker-s3' },
 };
 
@@ -40,7 +41,7 @@ describe("the worker's Kubernetes access, against the simulator", () => {
   });
   afterAll(() => sim?.stop());
 
-  it('needs exactly the permissions it declares for its Role', async () => {
+  it('needs exactly the permissions it declares for its Role (with JOB_S3_CREDENTIALS=sts, those for Secrets too)', async () => {
     sim.clearRequests();
     const job = await kube.createJob('default', manifest());
     const name = job.metadata!.name!;
@@ -57,6 +58,9 @@ describe("the worker's Kubernetes access, against the simulator", () => {
     await watch.catch(() => undefined);
     expect(await kube.deleteJob('default', name)).toBe(true);
     expect(await kube.deleteJob('default', name)).toBe(false);
+    await kube.createSecret('default', { metadata: { name }, stringData: { accessKey: 'a' } });
+    expect((await kube.getSecret('default', name))?.data).toEqual({ accessKey: Buffer.from('a').toString('base64') });
+    expect(await kube.getSecret('default', 'no-such-secret')).toBeUndefined();
 
     const used = new Map<string, Set<string>>();
     for (const request of sim.requests.filter((r) => r.resource)) {
@@ -64,7 +68,7 @@ describe("the worker's Kubernetes access, against the simulator", () => {
       if (!used.has(resource)) used.set(resource, new Set());
       used.get(resource)!.add(request.verb);
     }
-    const declared = new Map(KUBE_PERMISSIONS.map((permission) => [permission.resource as string, new Set<string>(permission.verbs)]));
+    const declared = new Map([...KUBE_PERMISSIONS, ...STS_KUBE_PERMISSIONS].map((permission) => [permission.resource as string, new Set<string>(permission.verbs)]));
     expect(used).toEqual(declared);
   });
 

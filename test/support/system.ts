@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
 import { AppProcess } from '../../tools/local-stack/app-process.js';
-import { createS3Secret, S3_SECRET } from '../../tools/local-stack/s3-secret.js';
+import { provisionJobsUser, type JobsUser } from '../../tools/local-stack/s3-secret.js';
 import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -82,6 +82,8 @@ export class TestSystem {
     private readonly env: Record<string, string>,
     private readonly tempDir: string,
     private readonly proxies: { amqp?: TcpProxy; s3?: TcpProxy },
+    /** The Jobs' S3 user (JOB_S3_SECRET_NAME's keys). */
+    readonly jobsUser: JobsUser,
   ) {
     this.s3Client = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
   }
@@ -90,7 +92,8 @@ export class TestSystem {
     const tempDir = await mkdtemp(join(tmpdir(), 'cloud-worker-e2e-'));
     const names = options.names === 'mstc' ? mstcNames() : uniqueNames();
     const [s3, sim] = await Promise.all([startS3Server(), startKubeSim({ kubeconfigPath: join(tempDir, 'kubeconfig'), ...options.sim })]);
-    await createS3Secret(sim, s3);
+    // The Jobs run with least privilege, as in a cluster: a user of their own that cannot reach the records bucket.
+    const jobsUser = await provisionJobsUser(s3, sim, names.recordsBucket, NAMESPACE);
     const broker = new URL(AMQP_URL);
     const proxies = {
       amqp: options.proxy?.amqp ? await new TcpProxy(broker.hostname, Number(broker.port || 5672)).listen() : undefined,
@@ -103,6 +106,7 @@ export class TestSystem {
     channel.on('error', () => undefined);
     const env = {
       ...connectionEnv(names, s3, sim),
+      ...jobsUser.env,
       ...(proxies.amqp && { AMQP_URL: viaProxy(AMQP_URL, proxies.amqp) }),
       ...(proxies.s3 && { S3_ENDPOINT: viaProxy(s3.endpoint, proxies.s3) }),
       // Longer than a worker busy with a thousand Jobs takes to finish one, so that no other worker steps in.
@@ -111,7 +115,7 @@ export class TestSystem {
       SHUTDOWN_TIMEOUT_SECONDS: '10',
       ...options.env,
     };
-    const system = new TestSystem(names, s3, sim, connection, channel, env, tempDir, proxies);
+    const system = new TestSystem(names, s3, sim, connection, channel, env, tempDir, proxies, jobsUser);
     const starting: Promise<unknown>[] = [];
     for (let i = 0; i < (options.workers ?? 1); i++) starting.push(system.startWorker());
     if (options.api ?? true) starting.push(system.startApi());
@@ -248,7 +252,7 @@ export class TestSystem {
   }
 }
 
-/** What the apps need to reach this system's RabbitMQ names, S3 server and simulator; nothing else is set. */
+/** What the apps need to reach this system's RabbitMQ names, S3 server and simulator; nothing else is set (the Jobs' user comes apart). */
 export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): Record<string, string> {
   return {
     AMQP_URL,
@@ -258,7 +262,6 @@ export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): R
     S3_SECRET_KEY: s3.secretKey,
     KUBECONFIG: sim.kubeconfigPath!,
     JOB_NAMESPACE: NAMESPACE,
-    JOB_S3_SECRET_NAME: S3_SECRET,
   };
 }
 

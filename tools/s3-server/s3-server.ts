@@ -5,13 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { accessesOf } from './request-access.js';
+import { SignatureError } from './signature.js';
+import { answerSts, Users, type Caller, type KeyRegistry, type S3User } from './users.js';
+
+export type { S3User } from './users.js';
 
 const require = createRequire(import.meta.url);
 // s3rver is CommonJS without types; only the pieces used here are typed.
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
-const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
-  DUMMY_ACCOUNT: { createKeyPair(accessKey: string, secretKey: string): void };
-};
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: KeyRegistry };
 
 interface S3rverApp {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
@@ -37,8 +40,11 @@ export interface S3ServerOptions {
   host?: string;
   /** Where objects are kept; a fresh temporary directory (removed on stop) when absent. */
   directory?: string;
+  /** The admin's keys (the apps'): it may do everything. */
   accessKey?: string;
   secretKey?: string;
+  /** Users whose requests their policies decide on (users.ts); more can be added with `addUser`. */
+  users?: S3User[];
 }
 
 export interface S3Server {
@@ -49,6 +55,8 @@ export interface S3Server {
   secretKey: string;
   /** Every request as `METHOD path?query`, for tests that count S3 requests. */
   requests: string[];
+  /** Adds (or replaces) a user with a policy. */
+  addUser(user: S3User): void;
   /** From now on every request on the bucket (and its objects) answers 403 AccessDenied, as S3 does for a bucket policy that denies. */
   deny(bucket: string): void;
   /** Undoes `deny`. */
@@ -61,14 +69,14 @@ export interface S3Server {
  * AWS S3 have and s3rver lacks: conditional writes (`If-Match`, `If-None-Match: *`), which the job record
  * store relies on, whole-object reads while a put is under way, and an empty answer to `GET ?uploads` (the
  * minio client asks it before multipart uploads). Tests can deny a bucket (403 AccessDenied) to fake a store
- * that refuses a write for good.
+ * that refuses a write for good. Access is MinIO's: users with IAM policies and STS AssumeRole (users.ts), V4
+ * signatures checked (signature.ts), and object names that would climb out of the data folder refused.
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const accessKey = options.accessKey ?? 'minioadmin';
   const secretKey = options.secretKey ?? 'minioadmin';
   const ownDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 's3-')));
-  DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
 
   const s3rver = new S3rver({ directory, silent: true });
   keepDirectories(s3rver);
@@ -78,12 +86,26 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   const requests: string[] = [];
   const denied = new Set<string>();
 
+  const users = new Users(accessKey, secretKey, DUMMY_ACCOUNT);
+  for (const user of options.users ?? []) users.add(user);
+
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    const target = parseTarget(req.url ?? '/');
+    if ('invalid' in target) return sendXml(res, 400, errorXml(target.code, target.invalid, ''));
+    const { bucket, key } = target;
+    if (req.method === 'POST' && !bucket && isForm(req)) return void answerSts(req, res, users);
+    let caller: Caller;
+    try {
+      caller = users.authenticate(req);
+    } catch (error) {
+      // An unknown access key is s3rver's to answer (InvalidAccessKeyId, which a HEAD answer must carry as a status).
+      if (error instanceof SignatureError && error.code === 'InvalidAccessKeyId') return handle(req, res);
+      const { status, code, message } = error as { status?: number; code: string; message: string };
+      return sendXml(res, status ?? 403, errorXml(code, message, key));
+    }
     const url = new URL(req.url ?? '/', 'http://s3');
-    const [bucket, ...keyParts] = url.pathname.slice(1).split('/');
-    const key = decodeURIComponent(keyParts.join('/'));
-    if (denied.has(bucket)) return sendXml(res, 403, accessDeniedXml(url.pathname));
+    if (denied.has(bucket) || !caller.allows(accessesOf(req, bucket, key, url.searchParams))) return sendXml(res, 403, accessDeniedXml(url.pathname));
     if (req.method === 'GET' && url.searchParams.has('uploads') && !key) {
       return sendXml(res, 200, emptyUploadListing(bucket));
     }
@@ -118,6 +140,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     accessKey,
     secretKey,
     requests,
+    addUser: (user) => users.add(user),
     deny: (bucket) => void denied.add(bucket),
     allow: (bucket) => void denied.delete(bucket),
     async stop() {
@@ -125,6 +148,32 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The bucket and key a request names, decoded; a name with a `.` or `..` segment (or a backslash, a separator on
+ * some systems) is refused as MinIO refuses it (XMinioInvalidObjectName), since s3rver keeps objects as files
+ * and would read or write outside its folder.
+ */
+function parseTarget(rawUrl: string): { bucket: string; key: string } | { invalid: string; code: string } {
+  const [bucketPart = '', ...keyParts] = rawUrl.split('?')[0].slice(1).split('/');
+  let bucket: string;
+  let key: string;
+  try {
+    bucket = decodeURIComponent(bucketPart);
+    key = decodeURIComponent(keyParts.join('/'));
+  } catch {
+    return { invalid: 'The request path is not valid percent-encoding.', code: 'InvalidURI' };
+  }
+  if (/[/\\]/.test(bucket) || bucket === '.' || bucket === '..') return { invalid: 'The specified bucket is not valid.', code: 'InvalidBucketName' };
+  if (key.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) {
+    return { invalid: 'Object name contains unsupported characters.', code: 'XMinioInvalidObjectName' };
+  }
+  return { bucket, key };
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
 async function checkPreconditions(s3rver: S3rverApp, bucket: string, key: string, req: IncomingMessage) {

@@ -104,11 +104,11 @@ export class FakeInformer {
   }
 
   /** A pod of the Job in the given state: running, or terminated with an exit code. */
-  setPod(job: V1Job, state: 'running' | { exitCode: number }, podName = `${job.metadata!.name}-pod`): void {
+  setPod(job: V1Job, state: 'running' | { exitCode: number } | { waiting: { reason: string; message: string } }, podName = `${job.metadata!.name}-pod`): void {
     const container = job.spec!.template.spec!.containers[0].name;
     const pod: V1Pod = {
       metadata: { name: podName, creationTimestamp: new Date(), labels: { [JOB_NAME_LABEL]: job.metadata!.name!, [REQUEST_ID_LABEL]: job.metadata!.labels![REQUEST_ID_LABEL] } },
-      status: { containerStatuses: [{ name: container, image: '', imageID: '', ready: false, restartCount: 0, state: state === 'running' ? { running: {} } : { terminated: { exitCode: state.exitCode, reason: state.exitCode ? 'Error' : 'Completed' } } }] },
+      status: { containerStatuses: [{ name: container, image: '', imageID: '', ready: false, restartCount: 0, state: state === 'running' ? { running: {} } : 'waiting' in state ? state : { terminated: { exitCode: state.exitCode, reason: state.exitCode ? 'Error' : 'Completed' } } }] },
     };
     this.pods.set(podName, pod);
     this.emit({ type: 'upsert', pod, uniqueJobName: job.metadata!.name! });

@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -11,6 +12,7 @@ import {
   Max,
   Min,
   ValidateBy,
+  ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
 import { CommonConfig } from './common.config.js';
@@ -25,6 +27,9 @@ function IsStringRecord(options: ValidationOptions): PropertyDecorator {
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === 'string');
   return ValidateBy({ name: 'isStringRecord', validator: { validate: isRecord } }, options);
 }
+
+/** The Jobs user's keys, which ask the store's STS for each Job's credentials. */
+const neededWithSts = (key: string): ValidationOptions => ({ message: `${key} is needed with JOB_S3_CREDENTIALS=sts (the Jobs user that asks for each Job's credentials)` });
 
 export class WorkerConfig extends CommonConfig {
   override PORT = 3001;
@@ -99,12 +104,14 @@ export class WorkerConfig extends CommonConfig {
    * The Jobs' S3 access key and secret key (the values in JOB_S3_SECRET_NAME): masked in every stored log, since
    * images often print their environment; with JOB_S3_CREDENTIALS=sts, the identity that asks for each Job's own.
    */
-  @IsOptional()
-  @IsString()
+  @ValidateIf((config: WorkerConfig) => config.JOB_S3_CREDENTIALS === 'sts' || config.JOB_S3_ACCESS_KEY !== undefined)
+  @IsString(neededWithSts('JOB_S3_ACCESS_KEY'))
+  @IsNotEmpty(neededWithSts('JOB_S3_ACCESS_KEY'))
   JOB_S3_ACCESS_KEY?: string = undefined;
 
-  @IsOptional()
-  @IsString()
+  @ValidateIf((config: WorkerConfig) => config.JOB_S3_CREDENTIALS === 'sts' || config.JOB_S3_SECRET_KEY !== undefined)
+  @IsString(neededWithSts('JOB_S3_SECRET_KEY'))
+  @IsNotEmpty(neededWithSts('JOB_S3_SECRET_KEY'))
   JOB_S3_SECRET_KEY?: string = undefined;
 
   /**

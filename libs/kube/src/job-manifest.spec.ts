@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildJob, timeOutSeconds, type JobSettings } from './job-manifest.js';
+import { buildJob, jobCredentialsSecretName, timeOutSeconds, type JobSettings } from './job-manifest.js';
 
 const settings: JobSettings = {
   namespace: 'mstc-dev',
@@ -10,6 +10,7 @@ const settings: JobSettings = {
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
+  runAsNonRoot: false,
   s3: { host: 'minio.mstc-dev.svc', port: 9000, secretName: 'cloud-worker-s3' },
 };
 const id = '99c0812e-03c5-459c-95db-dd95251b14d0';
@@ -35,6 +36,8 @@ describe('buildJob', () => {
           metadata: { labels },
           spec: {
             restartPolicy: 'Never',
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: 'test-job',
@@ -51,6 +54,7 @@ describe('buildJob', () => {
                   { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'accessKey' } } },
                   { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'secretKey' } } },
                 ],
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
               },
             ],
           },
@@ -88,6 +92,8 @@ describe('buildJob', () => {
       nodeSelector: { 'kubernetes.io/arch': 'amd64' },
       tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
     });
+    // The account's token is the account's to give: its automountServiceAccountToken decides.
+    expect(job.spec?.template.spec?.automountServiceAccountToken).toBeUndefined();
     expect(job.spec?.template.spec?.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
   });
 
@@ -99,5 +105,29 @@ describe('buildJob', () => {
   it('never puts a credential value in the Job', () => {
     const env = buildJob(request, settings).spec?.template.spec?.containers[0].env ?? [];
     for (const variable of env.filter((e) => /KEY/.test(e.name))) expect(variable.value).toBeUndefined();
+  });
+
+  it('runs under the restricted Pod Security Standard, as non-root when configured', () => {
+    const restricted = buildJob(request, { ...settings, runAsNonRoot: true }).spec?.template.spec;
+    expect(restricted?.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(restricted?.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(restricted?.automountServiceAccountToken).toBe(false);
+    // Off, runAsNonRoot is left out rather than set false: the image's user decides, as for images built as root.
+    expect(buildJob(request, settings).spec?.template.spec?.securityContext).not.toHaveProperty('runAsNonRoot');
+  });
+
+  it("with per-Job credentials, reads them and their session token from the Job's own Secret", () => {
+    const job = buildJob(request, { ...settings, s3: { ...settings.s3, perJobCredentials: true } });
+    const secretRefs = (job.spec?.template.spec?.containers[0].env ?? []).filter((variable) => variable.valueFrom).map((variable) => [variable.name, variable.valueFrom?.secretKeyRef]);
+    const own = { name: jobCredentialsSecretName(job.metadata!.name!) };
+    expect(own.name).toBe(`test-job-${id}`);
+    expect(secretRefs).toEqual([
+      ['MINIO_ACCESS_KEY', { ...own, key: 'accessKey' }],
+      ['MINIO_SECRET_KEY', { ...own, key: 'secretKey' }],
+      ['AWS_ACCESS_KEY_ID', { ...own, key: 'accessKey' }],
+      ['AWS_SECRET_ACCESS_KEY', { ...own, key: 'secretKey' }],
+      ['MINIO_SESSION_TOKEN', { ...own, key: 'sessionToken' }],
+      ['AWS_SESSION_TOKEN', { ...own, key: 'sessionToken' }],
+    ]);
   });
 });

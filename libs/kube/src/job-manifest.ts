@@ -9,6 +9,7 @@ import {
   REQUEST_ID_LABEL,
   S3_SECRET_ACCESS_KEY,
   S3_SECRET_SECRET_KEY,
+  S3_SECRET_SESSION_TOKEN,
 } from './labels.js';
 
 /** What the worker's configuration applies to every Job. */
@@ -26,7 +27,13 @@ export interface JobSettings {
   resources?: V1ResourceRequirements;
   nodeSelector: Record<string, string>;
   tolerations: V1Toleration[];
-  s3: { host: string; port: number; secretName: string };
+  /** Pods must not run as root (`runAsNonRoot`); off for images built as root. */
+  runAsNonRoot: boolean;
+  /**
+   * Where Jobs reach S3 and the Secret of their credentials: the Jobs-only user's (`secretName`), or, with
+   * `perJobCredentials`, a Secret of each Job's own (named after it) with temporary credentials and their session token.
+   */
+  s3: { host: string; port: number; secretName: string; perJobCredentials?: boolean };
 }
 
 /**
@@ -62,7 +69,9 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
-          ...(settings.serviceAccountName && { serviceAccountName: settings.serviceAccountName }),
+          // The restricted Pod Security Standard; a Job talks to no Kubernetes API unless given an account for it.
+          securityContext: { ...(settings.runAsNonRoot && { runAsNonRoot: true }), seccompProfile: { type: 'RuntimeDefault' } },
+          ...(settings.serviceAccountName ? { serviceAccountName: settings.serviceAccountName } : { automountServiceAccountToken: false }),
           ...(settings.imagePullSecrets.length > 0 && { imagePullSecrets: settings.imagePullSecrets.map((secret) => ({ name: secret })) }),
           ...(Object.keys(settings.nodeSelector).length > 0 && { nodeSelector: settings.nodeSelector }),
           ...(settings.tolerations.length > 0 && { tolerations: settings.tolerations }),
@@ -71,7 +80,8 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
               name: request.jobName,
               image: request.image,
               imagePullPolicy: 'IfNotPresent',
-              env: jobEnvironment(request, settings),
+              env: jobEnvironment(request, name, settings),
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
               ...(settings.resources && { resources: settings.resources }),
             },
           ],
@@ -81,8 +91,14 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
   };
 }
 
-function jobEnvironment(request: IdentifiedRequest, settings: JobSettings): V1EnvVar[] {
-  const fromSecret = (name: string, key: string): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: settings.s3.secretName, key } } });
+/** The Secret of a Job's own S3 credentials (JOB_S3_CREDENTIALS=sts): named after the Job, which owns it. */
+export function jobCredentialsSecretName(uniqueJobName: string): string {
+  return uniqueJobName;
+}
+
+function jobEnvironment(request: IdentifiedRequest, uniqueJobName: string, settings: JobSettings): V1EnvVar[] {
+  const secretName = settings.s3.perJobCredentials ? jobCredentialsSecretName(uniqueJobName) : settings.s3.secretName;
+  const fromSecret = (name: string, key: string): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
   return [
     { name: 'MSTC_JOB', value: 'true' },
     { name: 'INPUT_BUCKET', value: request.inputBucket },
@@ -95,5 +111,6 @@ function jobEnvironment(request: IdentifiedRequest, settings: JobSettings): V1En
     fromSecret('MINIO_SECRET_KEY', S3_SECRET_SECRET_KEY),
     fromSecret('AWS_ACCESS_KEY_ID', S3_SECRET_ACCESS_KEY),
     fromSecret('AWS_SECRET_ACCESS_KEY', S3_SECRET_SECRET_KEY),
+    ...(settings.s3.perJobCredentials ? [fromSecret('MINIO_SESSION_TOKEN', S3_SECRET_SESSION_TOKEN), fromSecret('AWS_SESSION_TOKEN', S3_SECRET_SESSION_TOKEN)] : []),
   ];
 }

@@ -9,6 +9,7 @@ import {
   type V1Job,
   type V1JobList,
   type V1PodList,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
 import { Transform, type Readable } from 'node:stream';
@@ -104,6 +105,16 @@ export class KubeApi {
         throw error;
       },
     );
+  }
+
+  /** Only with JOB_S3_CREDENTIALS=sts: a Job's own S3 credentials (STS_KUBE_PERMISSIONS). */
+  createSecret(namespace: string, secret: V1Secret): Promise<V1Secret> {
+    return this.call('create', 'secrets', () => this.core.createNamespacedSecret({ namespace, body: secret }));
+  }
+
+  /** The Secret, or undefined when it does not exist. */
+  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return this.call('get', 'secrets', () => this.core.readNamespacedSecret({ namespace, name })).catch(undefinedWhenNotFound);
   }
 
   listPods(namespace: string, labelSelector: string): Promise<V1PodList> {

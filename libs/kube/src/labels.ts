@@ -15,6 +15,7 @@ export const COLLECTED_ANNOTATION = 'cloud-worker.io/collected-by';
 
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
-/** Keys of the S3 credentials in the Secret named by JOB_S3_SECRET_NAME. */
+/** Keys of the S3 credentials in the Secret named by JOB_S3_SECRET_NAME, and in a Job's own (with its session token). */
 export const S3_SECRET_ACCESS_KEY = 'accessKey';
 export const S3_SECRET_SECRET_KEY = 'secretKey';
+export const S3_SECRET_SESSION_TOKEN = 'sessionToken';

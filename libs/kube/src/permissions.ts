@@ -8,3 +8,10 @@ export const KUBE_PERMISSIONS = [
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'] },
   { apiGroup: '', resource: 'pods/log', verbs: ['get'] },
 ] as const;
+
+/**
+ * What the worker needs besides, with JOB_S3_CREDENTIALS=sts only: it creates each Job's Secret of temporary S3
+ * credentials, and reads it back when it was created before (a retried step, a restarted worker). The chart's
+ * Role grants these only when it sets that mode.
+ */
+export const STS_KUBE_PERMISSIONS = [{ apiGroup: '', resource: 'secrets', verbs: ['create', 'get'] }] as const;

@@ -19,6 +19,8 @@ const s3 = new Client({
   useSSL: false,
   accessKey: required('MINIO_ACCESS_KEY', env.MINIO_ACCESS_KEY ?? env.AWS_ACCESS_KEY_ID),
   secretKey: required('MINIO_SECRET_KEY', env.MINIO_SECRET_KEY ?? env.AWS_SECRET_ACCESS_KEY),
+  // Temporary credentials (a Job's own, from STS) come with a session token.
+  sessionToken: env.MINIO_SESSION_TOKEN ?? env.AWS_SESSION_TOKEN,
 });
 
 try {

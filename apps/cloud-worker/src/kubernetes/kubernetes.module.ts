@@ -81,10 +81,12 @@ function jobSettings(config: WorkerConfig, namespace: string): JobSettings {
     resources: requests || limits ? { ...(requests && { requests }), ...(limits && { limits }) } : undefined,
     nodeSelector: config.JOB_NODE_SELECTOR,
     tolerations: config.JOB_TOLERATIONS,
+    runAsNonRoot: config.JOB_RUN_AS_NON_ROOT,
     s3: {
       host: config.JOB_S3_HOST ?? s3.host,
       port: config.JOB_S3_PORT ?? s3.port,
       secretName: config.JOB_S3_SECRET_NAME,
+      perJobCredentials: config.JOB_S3_CREDENTIALS === 'sts',
     },
   };
 }

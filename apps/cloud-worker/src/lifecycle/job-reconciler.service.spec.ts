@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { FakeDelivery, FakeInformer, FakeJobLogs, FakeKube, FakePublisher, FakeRecords } from '../../test/fakes.js';
 import { DeadLetters } from '../answers/dead-letters.js';
 import { Replies } from '../answers/replies.js';
+import { JobCredentials } from '../credentials/job-credentials.service.js';
 import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from '../logs/log-capture.service.js';
 import { WorkerMetrics } from '../worker.metrics.js';
@@ -26,6 +27,7 @@ const settings: JobSettings = {
   imagePullSecrets: [],
   nodeSelector: {},
   tolerations: [],
+  runAsNonRoot: false,
   s3: { host: 'localhost', port: 9000, secretName: 'cloud-worker-s3' },
 };
 
@@ -48,7 +50,7 @@ describe('JobReconciler', () => {
   let logs: FakeJobLogs;
   let publisher: FakePublisher;
 
-  async function start(env: Record<string, string> = {}): Promise<void> {
+  async function start(env: Record<string, string> = {}, credentials?: Partial<JobCredentials>): Promise<void> {
     const config = loadConfig(WorkerConfig, { RETRY_BASE_DELAY_MS: '1', RETRY_MAX_DELAY_MS: '5', MAX_FAILED_ATTEMPTS: '3', ORPHAN_GRACE_SECONDS: '0', WORKER_ID: 'worker-1', ...env });
     module = await Test.createTestingModule({
       providers: [
@@ -67,6 +69,7 @@ describe('JobReconciler', () => {
         { provide: ResultEvents, useFactory: () => new ResultEvents(publisher as unknown as AmqpPublisher, 'results') },
         { provide: JOB_SETTINGS, useValue: settings },
         { provide: JOB_NAMESPACE, useValue: 'default' },
+        credentials ? { provide: JobCredentials, useValue: credentials } : JobCredentials,
         { provide: ROOT_LOGGER, useValue: await createRootLogger({ app: 'spec', level: 'silent', format: 'json' }) },
       ],
     }).compile();
@@ -107,6 +110,82 @@ describe('JobReconciler', () => {
     informer.setPod(job, { exitCode });
     return job;
   }
+
+  it("masks the Jobs' secret key in the stored log, but not their access key (an identifier)", async () => {
+    await start({ JOB_S3_ACCESS_KEY: 'jobs-user', JOB_S3_SECRET_KEY: 'jobs-secret-key' });
+    const { request } = submit();
+    await runToEnd(request, 0, 'MINIO_ACCESS_KEY: jobs-user\nMINIO_SECRET_KEY: jobs-secret-key\nSUCCESS\n');
+    await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+    expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('MINIO_ACCESS_KEY: jobs-user\nMINIO_SECRET_KEY: ***\nSUCCESS\n');
+  });
+
+  describe('with per-Job S3 credentials (JOB_S3_CREDENTIALS=sts)', () => {
+    const sts = { JOB_S3_CREDENTIALS: 'sts', JOB_S3_ACCESS_KEY: 'jobs-user', JOB_S3_SECRET_KEY: 'jobs-secret-key' };
+
+    it("gives the Job its credentials after creating it (the Secret is the Job's), retries a failure, and masks them in its log", async () => {
+      const steps: string[] = [];
+      let failures = 1;
+      await start(sts, {
+        perJob: true,
+        ensure: async (record, job) => {
+          steps.push(`credentials for ${job.metadata!.name} (${record.jobName})`);
+          if (failures-- > 0) throw Object.assign(new Error('STS is down'), { code: 'ECONNREFUSED' });
+        },
+        secretsOf: async () => ['jobs-secret-key', 'temporary-secret', 'session-token'],
+        forget: () => undefined,
+      });
+      const { request } = submit();
+      const job = await runToEnd(request, 0, 'AWS_SECRET_ACCESS_KEY: temporary-secret\nAWS_SESSION_TOKEN: session-token\n');
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(steps).toEqual([`credentials for ${job.metadata!.name} (${job.metadata!.name})`, `credentials for ${job.metadata!.name} (${job.metadata!.name})`]);
+      expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('AWS_SECRET_ACCESS_KEY: ***\nAWS_SESSION_TOKEN: ***\n');
+    });
+
+    it("waits for a pod that started before the Job's Secret existed, instead of failing it fast", async () => {
+      let release: () => void = () => undefined;
+      const issued = new Promise<void>((resolve) => (release = resolve));
+      await start(sts, { perJob: true, ensure: () => issued, secretsOf: async () => [], forget: () => undefined });
+      const { request } = submit();
+      const job = await jobOf(request);
+      const name = job.metadata!.name!;
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: `secret "${name}" not found` } });
+      release();
+      await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: `secret "${name}" not found` } });
+      kube.logs.set(`${name}-pod`, 'SUCCESS\n');
+      informer.setPod(job, { exitCode: 0 });
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
+    });
+
+    it('still fails fast when another Secret is missing', async () => {
+      await start(sts, { perJob: true, ensure: async () => undefined, secretsOf: async () => [], forget: () => undefined });
+      const { request } = submit();
+      const job = await jobOf(request);
+      await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+      informer.setPod(job, { waiting: { reason: 'CreateContainerConfigError', message: 'secret "other" not found' } });
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'CreateContainerConfigError' });
+    });
+
+    it('ends the job failed, its Job deleted, when the store refuses the credentials for good', async () => {
+      await start(sts, {
+        perJob: true,
+        ensure: async () => {
+          throw new Error('Unable to obtain credentials: AccessDenied Access Denied.');
+        },
+        secretsOf: async () => [],
+        forget: () => undefined,
+      });
+      const { request, delivery } = submit();
+      const job = await jobOf(request);
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'CredentialsNotIssued' });
+      expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('No S3 credentials could be issued for the Job: Unable to obtain credentials: AccessDenied Access Denied.\n');
+      expect(kube.jobs.has(job.metadata!.name!)).toBe(false);
+      expect(delivery.acked).toBe(true);
+    });
+  });
 
   it('takes a request sent straight to RabbitMQ to its end: record, Job, log, events in order, reply, acknowledgement, release', async () => {
     // A grace period for orphans that the test would outlast: the worker finishing its own request never waits one.

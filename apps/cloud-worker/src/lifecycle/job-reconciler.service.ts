@@ -1,12 +1,13 @@
 import { WorkerConfig } from '@app/config';
 import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
-import { buildJob, COLLECTED_ANNOTATION, jobCondition, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
+import { buildJob, COLLECTED_ANNOTATION, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
 import type { V1Job } from '@kubernetes/client-node';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DeadLetters } from '../answers/dead-letters.js';
+import { JobCredentials } from '../credentials/job-credentials.service.js';
 import type { Delivery } from '../answers/delivery.js';
 import { Replies } from '../answers/replies.js';
 import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
@@ -15,7 +16,7 @@ import { WorkerMetrics } from '../worker.metrics.js';
 import { classifyFailure, describeFailure } from './failures.js';
 import { KeyedWorkQueue } from './keyed-work-queue.js';
 import { nextStep, type JobPresence, type Situation, type Step, type StepKind } from './next-step.js';
-import { jobNotCreated, LOG_NOT_STORED_REASON, observeOutcome, outcomeFromRecord, type Outcome } from './outcome.js';
+import { credentialsNotIssued, jobNotCreated, LOG_NOT_STORED_REASON, observeOutcome, outcomeFromRecord, type Outcome } from './outcome.js';
 
 /** A message of the work queue held for its request until the request is answered. */
 interface HeldDelivery {
@@ -41,6 +42,8 @@ interface TrackedRequest {
   /** Published by this worker, recorded or not. */
   sent: Set<JobStatus>;
   applied: Set<JobStatus>;
+  /** The Job's Secret of its own S3 credentials exists (JOB_S3_CREDENTIALS=sts). */
+  credentialsReady: boolean;
   logStored: boolean;
   logRefused: boolean;
   /** This worker answered the request's messages: finishing it is its own to do, not an orphan's. */
@@ -78,6 +81,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(PodInformer) private readonly informer: PodInformer,
     @Inject(JobRecordStore) private readonly records: JobRecordStore,
     @Inject(LogCapture) private readonly logs: LogCapture,
+    @Inject(JobCredentials) private readonly credentials: JobCredentials,
     @Inject(ResultEvents) private readonly events: ResultEvents,
     @Inject(Replies) private readonly replies: Replies,
     @Inject(DeadLetters) private readonly deadLetters: DeadLetters,
@@ -199,6 +203,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
             deadlinePassed: Date.now() >= (this.deadlineOf(entry) ?? Infinity),
             containerName: record.request.jobName,
             backoffLimit: this.settings.backoffLimit,
+            awaitedSecret: this.credentials.perJob ? jobCredentialsSecretName(record.jobName) : undefined,
           })
         : {};
     const ending = Boolean(observed.outcome || entry.outcome || (record && isTerminal(record.status)));
@@ -217,6 +222,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       othersHadTheirTime:
         record !== undefined && (entry.deliveries.some(({ delivery }) => delivery.redelivered) || Date.now() - Date.parse(record.updatedAt) >= this.graceMs()),
       endUnconfirmed: endUnconfirmed(entry),
+      credentialsMissing: this.credentials.perJob && !entry.credentialsReady && entry.presence === 'present' && !ending,
       logStored: entry.logStored,
       logRefused: entry.logRefused,
       orphanWaiting,
@@ -244,6 +250,11 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         return;
       case 'create-job':
         return this.createJob(entry);
+      case 'create-credentials':
+        await this.credentials.ensure(entry.record!, entry.job!);
+        entry.credentialsReady = true;
+        entry.log.info('gave the Job S3 credentials of its own');
+        return;
       case 'mark-running':
         return this.markRunning(entry);
       case 'store-log':
@@ -393,7 +404,8 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     else if (step === 'create-job') {
       entry.outcome = jobNotCreated(reason);
       entry.presence = 'absent';
-    } else entry.deadLetterReason = `Could not ${step.replace('-', ' ')}: ${reason}`;
+    } else if (step === 'create-credentials') entry.outcome = credentialsNotIssued(reason);
+    else entry.deadLetterReason = `Could not ${step.replace('-', ' ')}: ${reason}`;
     return 'now';
   }
 
@@ -412,6 +424,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         published: new Set(),
         sent: new Set(),
         applied: new Set(),
+        credentialsReady: false,
         logStored: false,
         logRefused: false,
         replied: false,
@@ -484,6 +497,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
   private untrack(entry: TrackedRequest): void {
     clearTimers(entry);
     if (entry.deliveries.length > 0) return;
+    if (entry.record) this.credentials.forget(entry.record);
     this.tracked.delete(entry.id);
     this.metrics.jobsInFlight.set(this.tracked.size);
   }

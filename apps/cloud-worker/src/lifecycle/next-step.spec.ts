@@ -26,6 +26,7 @@ function situation(overrides: Partial<Situation> = {}): Situation {
     applied: new Set(['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled']),
     othersHadTheirTime: false,
     endUnconfirmed: false,
+    credentialsMissing: false,
     logStored: false,
     logRefused: false,
     orphanWaiting: false,
@@ -48,6 +49,11 @@ describe('nextStep', () => {
     ['creates (or adopts) the Job of a queued request', { record: record('queued'), job: 'unknown' }, 'create-job'],
     ['marks the request running once its Job is there', { record: record('queued'), job: 'present' }, 'mark-running'],
     ['reads the Job of a running request redelivered', { job: 'unknown' }, 'read-job'],
+    // Per-Job S3 credentials (JOB_S3_CREDENTIALS=sts): the Secret comes once the Job that owns it is there.
+    ['gives a new Job its credentials before marking it running', { record: record('queued'), job: 'present', credentialsMissing: true }, 'create-credentials'],
+    ['gives an adopted running Job its credentials (a Secret that exists is reused)', { credentialsMissing: true }, 'create-credentials'],
+    ['creates the Job before its credentials', { record: record('queued'), job: 'unknown', credentialsMissing: true }, 'create-job'],
+    ['stores the log of a Job that ended without its credentials', { outcome: succeeded, credentialsMissing: true }, 'store-log'],
     ['leaves a queued request without a Job to whoever holds its message', { record: record('queued'), job: 'absent', hasDeliveries: false }, 'forget'],
     // While the Job runs.
     ['announces running when that event has not gone out', { record: record('running', { announced: ['queued'] }) }, 'announce'],

@@ -33,6 +33,11 @@ export interface Situation {
    * the writer may have stopped in between: the end counts as still to announce.
    */
   endUnconfirmed: boolean;
+  /**
+   * With per-Job S3 credentials (JOB_S3_CREDENTIALS=sts): the Job is there, still to run, and its Secret of
+   * credentials is not known to exist. Its pod waits for that Secret.
+   */
+  credentialsMissing: boolean;
   logStored: boolean;
   /** The store refused the log object for good. */
   logRefused: boolean;
@@ -49,6 +54,7 @@ export type Step =
   | { kind: 'announce'; status: JobStatus }
   | { kind: 'read-job' }
   | { kind: 'create-job' }
+  | { kind: 'create-credentials' }
   | { kind: 'mark-running' }
   | { kind: 'store-log'; outcome: Outcome }
   | { kind: 'settle'; outcome: Outcome }
@@ -94,6 +100,8 @@ function nextStepOfActive(s: Situation, record: JobRecord): Step {
       // A queued request without a Job, held by nobody here: its message is in the queue or with another worker.
       if (record.status === 'queued') return { kind: 'forget' };
     }
+    // The Secret is owned by the Job, so it comes after it; the pod waits for it.
+    if (s.credentialsMissing) return { kind: 'create-credentials' };
     if (record.status === 'queued') return { kind: 'mark-running' };
   }
   const outcome = s.outcome ?? s.observed.outcome;

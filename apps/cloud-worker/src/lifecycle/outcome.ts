@@ -20,6 +20,8 @@ export const TIMED_OUT_REASON = 'DeadlineExceeded';
 export const LOG_NOT_STORED_REASON = 'LogNotStored';
 /** The Kubernetes API refused the Job for good (invalid, forbidden): it never ran. */
 export const JOB_NOT_CREATED_REASON = 'JobNotCreated';
+/** The store's STS refused the Job's own S3 credentials for good (JOB_S3_CREDENTIALS=sts): the Job cannot start. */
+export const CREDENTIALS_NOT_ISSUED_REASON = 'CredentialsNotIssued';
 
 /** The outcome a terminal verdict from the pods stands for; undefined while the Job is still active. */
 export function outcomeOfVerdict(verdict: JobVerdict, podNames: string[]): Outcome | undefined {
@@ -78,6 +80,10 @@ export function jobNotCreated(message: string): Outcome {
   return { status: 'failed', reason: JOB_NOT_CREATED_REASON, exitCode: null, podNames: [], note: `The Kubernetes API refused the Job: ${message}`, deleteJob: true };
 }
 
+export function credentialsNotIssued(message: string): Outcome {
+  return { status: 'failed', reason: CREDENTIALS_NOT_ISSUED_REASON, exitCode: null, podNames: [], note: `No S3 credentials could be issued for the Job: ${message}`, deleteJob: true };
+}
+
 /** Finishing a Job whose record has already ended (cancelled by the api, or settled by another worker). */
 export function outcomeFromRecord(record: JobRecord, job: V1Job | undefined, podNames: string[]): Outcome {
   const status = record.status as Outcome['status'];
@@ -97,6 +103,17 @@ export interface Observation {
   deadlinePassed: boolean;
   containerName: string;
   backoffLimit: number;
+  /**
+   * A Secret the pod may be waiting for: the Job's own S3 credentials, which come after the Job (it owns them).
+   * A kubelet that finds it missing reports CreateContainerConfigError and tries again; that is no reason to fail.
+   */
+  awaitedSecret?: string;
+}
+
+/** A pod that cannot start only because the awaited Secret is not there yet is still starting. */
+function waitingForSecret(verdict: JobVerdict, secretName: string | undefined): JobVerdict {
+  const missing = verdict.kind === 'cannot-start' && verdict.reason === 'CreateContainerConfigError' && verdict.message.includes(`secret "${secretName}" not found`);
+  return secretName && missing ? { kind: 'active' } : verdict;
 }
 
 /**
@@ -104,7 +121,7 @@ export interface Observation {
  * conditions (`needJob` when those must be read first), else from the clock (`timeOut`).
  */
 export function observeOutcome(seen: Observation): { outcome?: Outcome; needJob?: true } {
-  const verdict = verdictFromPods(seen.pods, seen.containerName, seen.backoffLimit);
+  const verdict = waitingForSecret(verdictFromPods(seen.pods, seen.containerName, seen.backoffLimit), seen.awaitedSecret);
   const podNames = seen.pods.map((pod) => pod.metadata!.name!);
   const fromPods = outcomeOfVerdict(verdict, podNames);
   if (fromPods) return { outcome: fromPods };

@@ -5,8 +5,10 @@ import { JobLogs } from '@app/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { JobCredentials } from '../credentials/job-credentials.service.js';
 import { JOB_NAMESPACE } from '../kubernetes/kubernetes.module.js';
 import type { Outcome } from '../lifecycle/outcome.js';
+import { maskSecrets } from './mask-secrets.js';
 
 export type CaptureResult = 'stored' | 'kept';
 
@@ -15,7 +17,8 @@ export type CaptureResult = 'stored' | 'kept';
  * bucket, so that a worker's memory does not grow with the size of a log (nor with LOG_LIMIT_BYTES). A read
  * that fails or hangs rejects, and the step is tried again while the pods are still there (they stay until the
  * Job is released, which comes after). A stored log is never replaced by a worse one: when no pod log can be
- * read any more and the object exists (stored by an earlier attempt), it is kept.
+ * read any more and the object exists (stored by an earlier attempt), it is kept. The S3 credentials the Job was
+ * given are masked on the way (images often print their environment).
  */
 @Injectable()
 export class LogCapture {
@@ -24,20 +27,24 @@ export class LogCapture {
     @Inject(JobLogs) private readonly logs: JobLogs,
     @Inject(JOB_NAMESPACE) private readonly namespace: string,
     @Inject(WorkerConfig) private readonly config: WorkerConfig,
+    @Inject(JobCredentials) private readonly credentials: JobCredentials,
   ) {}
 
   async store(record: JobRecord, outcome: Outcome): Promise<CaptureResult> {
     const objectName = plannedLogObject(record);
+    const secrets = await this.credentials.secretsOf(record);
     const opened = await this.openPodLogs(await this.podNamesOf(record, outcome), record.request.jobName);
     const anyLog = opened.some(({ log }) => log !== undefined);
     if (!anyLog && (await this.logs.exists(record.outputBucket, objectName))) return 'kept';
     const body = new PassThrough();
+    const masked = maskSecrets(secrets);
     const writing = this.concatenate(body, opened, outcome, record.jobName);
     try {
-      await Promise.all([this.logs.storeStream(record.outputBucket, objectName, body), writing]);
+      await Promise.all([this.logs.storeStream(record.outputBucket, objectName, masked), pipeline(body, masked), writing]);
     } catch (error) {
       for (const { log } of opened) log?.destroy();
       body.destroy();
+      masked.destroy();
       throw error;
     }
     return 'stored';
