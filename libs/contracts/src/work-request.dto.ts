@@ -17,8 +17,11 @@ import { isImageReference } from './image-reference.js';
 import { MAX_JOB_NAME_LENGTH } from './job-naming.js';
 import { prefixProblem } from './object-name.js';
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** Characters S3 documents as safe in object names, plus `/` for folders. */
-const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()\/-]+$/;
+/**
+ * Characters S3 documents as safe in object names, plus `/` for folders, less `*`: a prefix is also part of the
+ * session policy of a Job's own credentials (JOB_S3_CREDENTIALS=sts), where `*` would be a wildcard.
+ */
+const SAFE_PREFIX = /^[A-Za-z0-9!_.'()\/-]+$/;
 
 export function IsBucketName(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -110,7 +113,7 @@ export class WorkRequestDto {
   @IsOptional()
   @IsString({ message: 'prefix must be a string' })
   @IsNotEmpty({ message: 'prefix must not be empty when given' })
-  @Matches(SAFE_PREFIX, { message: "prefix may only contain letters, digits and the characters ! _ . * ' ( ) / -" })
+  @Matches(SAFE_PREFIX, { message: "prefix may only contain letters, digits and the characters ! _ . ' ( ) / -" })
   @IsObjectNamePrefix()
   prefix?: string;
 

@@ -49,6 +49,7 @@ describe('validateWorkRequest', () => {
     [{ timeOut: '5' }, 'timeOut', 'isInt'],
     [{ timeOut: 121 }, 'timeOut', 'max'],
     [{ prefix: 'has space' }, 'prefix', 'matches'],
+    [{ prefix: 'run-*' }, 'prefix', 'matches'],
     [{ prefix: 'a/../b' }, 'prefix', 'objectNamePrefix'],
     [{ prefix: '..' }, 'prefix', 'objectNamePrefix'],
     [{ prefix: './x' }, 'prefix', 'objectNamePrefix'],
