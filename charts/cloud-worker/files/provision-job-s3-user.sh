@@ -13,10 +13,13 @@ done
 mc admin policy create store "$POLICY_NAME" "$POLICY_FILE"
 mc admin user add store "$JOBS_ACCESS_KEY" "$JOBS_SECRET_KEY"
 # attach refuses a policy the user already has.
-if ! mc admin policy attach store "$POLICY_NAME" --user "$JOBS_ACCESS_KEY" 2>"$MC_CONFIG_DIR/attach.err"; then
-  if ! grep -qi "already" "$MC_CONFIG_DIR/attach.err"; then
-    cat "$MC_CONFIG_DIR/attach.err" >&2
-    exit 1
-  fi
+if ! attached=$(mc admin policy attach store "$POLICY_NAME" --user "$JOBS_ACCESS_KEY" 2>&1); then
+  case "$attached" in
+    *already*) ;;
+    *)
+      echo "$attached" >&2
+      exit 1
+      ;;
+  esac
 fi
 echo "the Jobs' S3 user $JOBS_ACCESS_KEY has the policy $POLICY_NAME"
