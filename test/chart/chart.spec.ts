@@ -1,5 +1,5 @@
 import { ApiConfig, CommonConfig, loadConfig, WorkerConfig } from '@app/config';
-import { KUBE_PERMISSIONS, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
+import { KUBE_PERMISSIONS, MANAGED_BY, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -247,6 +247,10 @@ describe('the cloud-worker chart', () => {
     { what: 'a Service type Kubernetes lacks', set: ['api.service.type=Ingress'], error: /api\/service\/type/ },
     { what: 'an unknown key of a subchart', set: ['minio.replicas=2'], error: /minio:[\s\S]*additional properties 'replicas' not allowed/ },
     { what: 'a RabbitMQ password that cannot go into a URL', set: ['work-queue.auth.password=p@ss:word'], error: /auth\/password/ },
+    { what: "a client password that cannot go into a URL", set: ['work-queue.auth.client.password=p@ss:word'], error: /auth\/client\/password/ },
+    { what: 'a way of giving Jobs S3 credentials the worker lacks', set: ['jobs.s3.credentials=vault'], error: /jobs\/s3\/credentials/ },
+    { what: 'an API token in plain text', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={submit}', 'api.auth.tokens[0].sha256=my-token'], error: /api\/auth\/tokens\/0\/sha256/ },
+    { what: 'a role the api does not know', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={root}', `api.auth.tokens[0].sha256=${'0'.repeat(64)}`], error: /api\/auth\/tokens\/0\/roles\/0/ },
   ])("refuses $what through values.schema.json", ({ set, error }) => {
     const rendered = helm(templateArgs({ set }));
     expect(rendered.status).not.toBe(0);
@@ -258,10 +262,37 @@ describe('the cloud-worker chart', () => {
     { what: "a RabbitMQ consumer_timeout that a Job could outlast", set: ['work-queue.consumerTimeoutMinutes=60'], error: /consumerTimeoutMinutes \(60\) must exceed global.maxTimeoutMinutes \(1440\)/ },
     { what: 'an external S3 store without an endpoint', set: ['minio.enabled=false'], error: /externalS3.endpoint is required/ },
     { what: 'an external broker without a host', set: ['work-queue.enabled=false'], error: /externalRabbitmq.host is required/ },
+    { what: "an external S3 store without the Jobs' own credentials", set: ['minio.enabled=false', 'externalS3.endpoint=https://s3.example.org', 'externalS3.existingSecret=s3'], error: /jobs.s3.existingSecret \(or jobs.s3.accessKey and jobs.s3.secretKey\) is required when minio.enabled is false/ },
+    { what: "the Jobs' S3 user as MinIO's root user", set: ['jobs.s3.accessKey=minioadmin'], error: /jobs.s3.accessKey must differ from minio.auth.rootUser/ },
+    { what: 'apps whose names the broker users are not granted', set: ['config.workQueue=jobs.work'], error: /work-queue.names.workQueue \(mstc.queue.work\) must equal config.workQueue \(jobs.work\)/ },
+    { what: 'an OIDC issuer without an audience', set: ['api.auth.oidc.issuer=https://login.example.org'], error: /api.auth.oidc.audience is required/ },
+    { what: "NetworkPolicies without the API server's address", set: ['networkPolicy.enabled=true'], error: /networkPolicy.kubernetesApi.cidr is required/ },
+    { what: 'NetworkPolicies without the address of an external S3 store', set: ['networkPolicy.enabled=true', 'networkPolicy.kubernetesApi.cidr=10.0.0.1/32', 'minio.enabled=false', 'externalS3.endpoint=https://s3.example.org', 'externalS3.existingSecret=s3', 'jobs.s3.existingSecret=jobs-s3'], error: /networkPolicy.externalS3Cidrs is required/ },
   ])('refuses to render $what', ({ set, error }) => {
     const rendered = helm(templateArgs({ set }));
     expect(rendered.status).not.toBe(0);
     expect(rendered.stderr).toMatch(error);
+  });
+
+  it("has the broker's init container refuse a password that would not stay literal, and one user for both roles", () => {
+    const release = new Release(render(), NAMESPACE);
+    const unexpected = (ref: SecretKeyRef) => {
+      throw new Error(`unexpected Secret ${ref.name}`);
+    };
+    const badPassword = brokerDefinitions(release, { secretValue: unexpected, overrides: { CLIENT_PASSWORD: 'p@ss/word' } });
+    expect(badPassword).toMatchObject({ run: { status: 1, stderr: expect.stringContaining('CLIENT_PASSWORD (from its Secret) must be letters, digits and -._~ only') }, definitions: undefined });
+    const sameUser = brokerDefinitions(release, { secretValue: unexpected, overrides: { CLIENT_USERNAME: 'cloud-worker' } });
+    expect(sameUser).toMatchObject({ run: { status: 1, stderr: expect.stringContaining("the apps' user and the clients' user must differ") }, definitions: undefined });
+  });
+
+  it.each([
+    { attach: 'already attached' as const, status: 0, stderr: '' },
+    { attach: 'fails' as const, status: 1, stderr: 'mc: <ERROR> Unable to attach policy: connection refused\n' },
+  ])("has the Jobs' S3 user hook exit $status when MinIO answers the policy's attachment with: $attach", ({ attach, status, stderr }) => {
+    const current = renderCase([]);
+    const { workload, container } = containerNamed(current.release, 'mc')!;
+    const { run } = provisionWithFakeMc(current, workload, container, attach);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status, stderr });
   });
 
   it.each(DOCUMENTED_CHARTS)('documents every key of the $name values.yaml with @param, as the README values table lists them', ({ name, dir }) => {
@@ -545,6 +576,11 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     expect(policyAllows(policy, 's3:ListBucket', 'arn:aws:s3:::test-bucket')).toBe(true);
   });
 
+  it('creates NetworkPolicies only when networkPolicy.enabled is set', () => {
+    const { release, values } = rendered();
+    expect(release.all('NetworkPolicy').length > 0).toBe(values.networkPolicy.enabled);
+  });
+
   it('creates a LimitRange and a ResourceQuota for the namespace when the values ask for them, sized by them', () => {
     const { release, values } = rendered();
     const limitRanges = release.all('LimitRange');
@@ -638,6 +674,23 @@ describe('the environments', () => {
     expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_IMAGE_PULL_SECRETS).toBe('harbor-robot');
   });
 
+  it("gives Jobs requests and limits by default, and lets them run as root unless the values say otherwise (prod does)", () => {
+    const jobs = appEnvironment(renderCase([]), 'cloud-worker').values;
+    expect([jobs.JOB_CPU_REQUEST, jobs.JOB_MEMORY_REQUEST, jobs.JOB_CPU_LIMIT, jobs.JOB_MEMORY_LIMIT]).toEqual(['100m', '128Mi', '1', '512Mi']);
+    expect(jobs.JOB_RUN_AS_NON_ROOT).toBe('false');
+    expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_RUN_AS_NON_ROOT).toBe('true');
+  });
+
+  it("allows any image by default, and in prod only the site's registry, never :latest", () => {
+    expect(appEnvironment(renderCase([]), 'api').values.ALLOWED_IMAGES).toBe('*');
+    const prod = renderCase(['values-prod.yaml']);
+    for (const { argument } of APPS) {
+      const { values } = appEnvironment(prod, argument);
+      expect(values.ALLOWED_IMAGES.split(',')).toEqual([`${prod.values.image.registry}/*`]);
+      expect(values.IMAGE_DENY_LATEST).toBe('true');
+    }
+  });
+
   it("places each app's pods by its own nodeSelector, affinity and tolerations", () => {
     const { release, values } = renderCase(['ci/scheduling-values.yaml']);
     const pod = (argument: string) => release.app(argument).workload.pod as unknown as Record<string, unknown>;
@@ -654,5 +707,120 @@ describe('the environments', () => {
     expect(current.release.secretData(secretRefOf(env, 'S3_ACCESS_KEY')!.name)).toEqual({ accessKey: 'cloud-worker', secretKey: 'not-a-real-secret' });
     expect(current.release.secretData(values.JOB_S3_SECRET_NAME)).toEqual({ accessKey: 'cloud-worker-jobs', secretKey: 'not-a-real-jobs-secret' });
     expect([values.JOB_S3_HOST, values.JOB_S3_PORT]).toEqual(['s3.example.org', '443']);
+  });
+});
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string };
+}
+
+interface PolicyRule {
+  to?: PolicyPeer[];
+  from?: PolicyPeer[];
+  ports?: Array<{ protocol: string; port: number }>;
+}
+
+interface NetworkPolicySpec {
+  podSelector: LabelSelector;
+  policyTypes: string[];
+  ingress?: PolicyRule[];
+  egress?: PolicyRule[];
+}
+
+/** Kubernetes' label selector semantics: every label and expression must hold; an empty selector selects all. */
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  return (
+    Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      if (operator === 'In') return values.includes(labels[key]);
+      if (operator === 'NotIn') return !values.includes(labels[key]);
+      return (key in labels) === (operator === 'Exists');
+    })
+  );
+}
+
+describe.each(['ci/network-policy-values.yaml', 'ci/network-policy-external-values.yaml'])('the NetworkPolicies of %s', (valuesFile) => {
+  const current = renderCase([valuesFile]);
+  const { release, values } = current;
+  const networkPolicy = mergedValues([valuesFile]).networkPolicy as { dns: PolicyPeer; externalS3Cidrs: string[]; externalRabbitmqCidrs: string[] };
+  const policies = release.all('NetworkPolicy').map((policy) => ({ name: policy.metadata.name, spec: policy.spec as NetworkPolicySpec }));
+  const workloads = release.workloads();
+  const jobPodLabels = { [MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': 'test-job', 'job-name': 'test-job-5f0c' };
+  const policiesOf = (labels: Record<string, string>) => policies.filter((policy) => selects(policy.spec.podSelector, labels)).map((policy) => policy.spec);
+  const workloadOf = (argument: string) => release.app(argument).workload;
+
+  /** Where a rule's peers are, by name: the release's workloads a pod selector picks, DNS, address blocks. */
+  function peers(rule: PolicyRule, direction: 'to' | 'from'): string[] {
+    return (rule[direction] ?? []).flatMap((peer) => {
+      if (peer.ipBlock) return [peer.ipBlock.cidr];
+      if (JSON.stringify(peer) === JSON.stringify(networkPolicy.dns)) return ['dns'];
+      if (peer.namespaceSelector) return [`namespace ${JSON.stringify(peer.namespaceSelector.matchLabels)}`];
+      const picked = workloads.filter((workload) => selects(peer.podSelector!, workload.labels)).map((workload) => workload.object.metadata.name);
+      return selects(peer.podSelector!, jobPodLabels) ? [...picked, 'jobs'] : picked;
+    });
+  }
+
+  /** Every (peer, port) a pod may send to, or take from. */
+  function reach(labels: Record<string, string>, direction: 'egress' | 'ingress'): string[] {
+    return policiesOf(labels)
+      .flatMap((policy) => policy[direction] ?? [])
+      .flatMap((rule) => {
+        const ports = (rule.ports ?? []).map((port) => `${port.protocol}/${port.port}`);
+        const from = rule[direction === 'egress' ? 'to' : 'from'] === undefined ? ['anyone'] : peers(rule, direction === 'egress' ? 'to' : 'from');
+        return from.flatMap((peer) => ports.map((port) => `${peer} ${port}`));
+      })
+      .sort();
+  }
+
+  const s3 = values.minio.enabled ? ['cw-minio TCP/9000'] : networkPolicy.externalS3Cidrs.map((cidr) => `${cidr} TCP/${new URL(values.externalS3.endpoint).port || 443}`);
+  const rabbitmq = values['work-queue'].enabled ? ['cw-work-queue TCP/5672'] : networkPolicy.externalRabbitmqCidrs.map((cidr) => `${cidr} TCP/${values.externalRabbitmq.port}`);
+  const dns = ['dns TCP/53', 'dns UDP/53'];
+
+  it("isolates the Jobs, selected by the worker's label: they reach only the S3 store and DNS, and nothing reaches them", () => {
+    const [jobs, ...others] = policiesOf(jobPodLabels);
+    expect(others).toEqual([]);
+    expect(jobs.podSelector).toEqual({ matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } });
+    expect(jobs.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(jobs.ingress ?? []).toEqual([]);
+    expect(reach(jobPodLabels, 'egress')).toEqual([...s3, ...dns].sort());
+    expect(workloads.filter((workload) => selects(jobs.podSelector, workload.labels))).toEqual([]);
+  });
+
+  it('lets the api reach RabbitMQ, S3 and DNS, and take requests on its port from the configured clients and the helm test pod', () => {
+    const api = workloadOf('api');
+    expect(policiesOf(api.labels)).toHaveLength(1);
+    expect(reach(api.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns].sort());
+    const port = appEnvironment(current, 'api').values.PORT;
+    const ingress = reach(api.labels, 'ingress');
+    expect(ingress.every((entry) => entry.endsWith(` TCP/${port}`))).toBe(true);
+    const testPod = release.all('Pod').find((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test')!;
+    expect(ingress).toContain(values.networkPolicy.apiFrom.length > 0 ? `${testPod.metadata.name} TCP/${port}` : `anyone TCP/${port}`);
+  });
+
+  it('lets the worker reach RabbitMQ, S3, DNS and the Kubernetes API server, and take only health and metrics requests', () => {
+    const worker = workloadOf('cloud-worker');
+    expect(policiesOf(worker.labels)).toHaveLength(1);
+    const apiServer = values.networkPolicy.kubernetesApi.ports.map((port) => `${values.networkPolicy.kubernetesApi.cidr} TCP/${port}`);
+    expect(reach(worker.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns, ...apiServer].sort());
+    const port = appEnvironment(current, 'cloud-worker').values.PORT;
+    expect(reach(worker.labels, 'ingress').every((entry) => entry.endsWith(` TCP/${port}`))).toBe(true);
+  });
+
+  it('lets the bundled RabbitMQ take AMQP from the apps and the configured clients only, never from the Jobs', () => {
+    if (!values['work-queue'].enabled) {
+      expect(policies.map((policy) => policy.name)).not.toContain(`${RELEASE}-cloud-worker-work-queue`);
+      return;
+    }
+    const broker = release.serviceRoute(`${RELEASE}-work-queue`).workload;
+    const amqp = reach(broker.labels, 'ingress').filter((entry) => entry.endsWith(' TCP/5672'));
+    const clients = values.networkPolicy.amqpClientsFrom.map((peer) => `namespace ${JSON.stringify((peer as PolicyPeer).namespaceSelector!.matchLabels)} TCP/5672`);
+    expect(amqp).toEqual([`${workloadOf('api').object.metadata.name} TCP/5672`, `${workloadOf('cloud-worker').object.metadata.name} TCP/5672`, ...clients].sort());
   });
 });
