@@ -53,7 +53,9 @@ async function refusal(connection: ChannelModel, action: (channel: ConfirmChanne
   );
   if (outcome === 'allowed') {
     // A refused publish is answered by closing the channel, after the call itself has returned.
-    const answer = await Promise.race([closed, new Promise<string>((resolve) => setTimeout(() => resolve('allowed'), 2_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([closed, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('allowed'), 2_000)))]);
+    clearTimeout(timer);
     if (answer === 'allowed') await channel.close();
     return answer;
   }
