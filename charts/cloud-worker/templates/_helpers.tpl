@@ -65,11 +65,20 @@ The ServiceAccount of the Jobs' pods (JOB_SERVICE_ACCOUNT); empty means the name
 The apps' image; one image runs both, the container's argument picks the app.
 */}}
 {{- define "cloud-worker.image" -}}
-{{- $repository := ternary .Values.image.repository (printf "%s/%s" .Values.image.registry .Values.image.repository) (empty .Values.image.registry) }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- include "cloud-worker.imageReference" (dict "image" .Values.image "defaultTag" .Chart.AppVersion) }}
+{{- end }}
+
+{{/*
+An image's reference from its values (registry, repository, tag, digest): the digest wins over the tag, and
+defaultTag stands in for an empty tag.
+*/}}
+{{- define "cloud-worker.imageReference" -}}
+{{- $image := .image }}
+{{- $repository := ternary $image.repository (printf "%s/%s" $image.registry $image.repository) (empty $image.registry) }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $repository $image.digest }}
 {{- else }}
-{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .defaultTag $image.tag) }}
 {{- end }}
 {{- end }}
 

@@ -51,6 +51,29 @@ umbrella for its AMQP_URL) and the MSTC clients'.
 {{- end }}
 
 {{/*
+A user's Secret; call with (dict "context" $ "name" <Secret> "auth" <username and password values> "what" <their
+values' path>). A generated password is read back on upgrades, so that it stays the one the users have.
+*/}}
+{{- define "work-queue.userSecret" -}}
+{{- $stored := dig "data" "password" "" (lookup "v1" "Secret" .context.Release.Namespace .name) }}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .name }}
+  namespace: {{ .context.Release.Namespace }}
+  labels:
+    {{- include "work-queue.labels" .context | nindent 4 }}
+type: Opaque
+data:
+  username: {{ required (printf "work-queue: %s.username is required" .what) .auth.username | b64enc | quote }}
+  {{- if .auth.password }}
+  password: {{ .auth.password | b64enc | quote }}
+  {{- else }}
+  password: {{ $stored | default (randAlphaNum 32 | b64enc) | quote }}
+  {{- end }}
+{{- end }}
+
+{{/*
 The users' permissions, as RabbitMQ regular expressions over queue and exchange names (the default exchange
 is `amq.default`). The apps may configure, write and read the cloud-worker names and their own queues; the
 MSTC client may do what the MSTC client does and nothing else:
