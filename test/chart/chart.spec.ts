@@ -304,9 +304,9 @@ describe('the cloud-worker chart', () => {
     expect(readme).toBe(readmeWithTables(readme));
   });
 
-  it('keeps every Service name a DNS label under the longest release name Helm allows', () => {
+  it('keeps every Service and Job name a DNS label under the longest release name Helm allows (a Job labels its pods with its name)', () => {
     const release = new Release(render({ release: 'r'.repeat(53) }), NAMESPACE);
-    for (const service of release.all('Service')) expect(service.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    for (const object of [...release.all('Service'), ...release.all('Job')]) expect(object.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
   });
 });
 
@@ -361,7 +361,7 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     const secretValue = existingSecretValue(current);
     const secrets = current.release
       .all('Secret')
-      .flatMap((secret) => Object.entries(current.release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret/i.test(key)).map(([, value]) => value));
+      .flatMap((secret) => Object.entries(current.release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret|token/i.test(key)).map(([, value]) => value));
     const problems: string[] = [];
     for (const { object, pod } of current.release.workloads()) {
       for (const container of pod.containers) {
@@ -369,7 +369,7 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
           if (ref && current.release.secretData(ref.name)?.[ref.key] === undefined) secretValue(ref);
-          if (!ref && /PASS|SECRET|ACCESS_KEY|ROOT_USER/.test(variable.name)) problems.push(`${where}: ${variable.name} is not read from a Secret`);
+          if (!ref && /PASS|SECRET|ACCESS_KEY|ROOT_USER|TOKEN/.test(variable.name)) problems.push(`${where}: ${variable.name} is not read from a Secret`);
           if (secrets.some((secret) => (variable.value ?? '').includes(secret))) problems.push(`${where}: ${variable.name} holds a Secret's value`);
         }
         if (secrets.some((secret) => (container.args ?? []).join(' ').includes(secret))) problems.push(`${where}: its arguments hold a Secret's value`);
