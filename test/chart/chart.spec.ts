@@ -1,13 +1,16 @@
 import { ApiConfig, CommonConfig, loadConfig, WorkerConfig } from '@app/config';
-import { KUBE_PERMISSIONS, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
+import { KUBE_PERMISSIONS, MANAGED_BY, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
 import { describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CHART, helm, mergedValues, NAMESPACE, readYaml, RELEASE, render, ROOT, templateArgs } from './helm.js';
 import { kubernetesProblems } from './kubernetes-schemas.js';
 import { referencedNames, Release, type Container, type ResolvedEnvVar, type SecretKeyRef, type Workload } from './release.js';
 import { DOCUMENTED_CHARTS, readmeWithTables, undocumentedKeys, unknownParams } from './values-table.js';
+import { allows, brokerDefinitions, DEFINITIONS_CONTAINER, permissionsOf } from './broker-definitions.js';
+import { containerNamed, runContainerLocally, type LocalRun } from './run-container.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const CHART_YAML = readYaml('Chart.yaml') as { version: string; appVersion: string; dependencies: Array<{ name: string; version: string; repository: string; condition: string }> };
@@ -31,6 +34,9 @@ const APPS: Array<{ argument: string; config: new () => CommonConfig }> = [
 
 const S3_KEYS = [S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY];
 const RABBITMQ_KEYS = ['username', 'password'];
+/** The key of the API tokens Secret, and of the helm test pod's token Secret. */
+const TOKENS_FILE_KEY = 'tokens.json';
+const TEST_TOKEN_KEY = 'token';
 
 /** Settings whose defaults only work on one machine (localhost, MinIO's well-known keys): a cluster must set them. */
 const LOCAL_DEFAULTS = Object.entries(new CommonConfig())
@@ -45,13 +51,24 @@ const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amq
 /** The parts of the chart's values that the checks compare the render with. */
 interface ChartValues {
   image: { registry: string; repository: string; tag: string };
+  config: { recordsBucket: string; allowedImages: string[] };
   minio: { enabled: boolean; auth?: { existingSecret?: string } };
-  'work-queue': { enabled: boolean; auth?: { existingSecret?: string } };
+  'work-queue': { enabled: boolean; auth?: { existingSecret?: string; client?: { existingSecret?: string } } };
   externalS3: { endpoint: string; existingSecret: string };
   externalRabbitmq: { host: string; port: number; vhost: string; tls: boolean; existingSecret: string };
-  jobs: { ttlSecondsAfterFinished: number; imagePullSecrets: Array<{ name: string }>; serviceAccount: { create: boolean; name: string } };
-  api: PodPlacement;
+  jobs: {
+    ttlSecondsAfterFinished: number;
+    imagePullSecrets: Array<{ name: string }>;
+    serviceAccount: { create: boolean; name: string };
+    podSecurity: { runAsNonRoot: boolean };
+    s3: { credentials: string; existingSecret: string; provisioner: { policyName: string; image: { tag: string; digest: string } } };
+    limitRange: { enabled: boolean; default: object; defaultRequest: object; max: object };
+    resourceQuota: { enabled: boolean; hard: Record<string, string> };
+  };
+  api: PodPlacement & { auth: { existingSecret: string; tokens: Array<{ name: string; roles: string[]; sha256: string }> } };
   worker: PodPlacement;
+  networkPolicy: { enabled: boolean; kubernetesApi: { cidr: string; ports: number[] }; apiFrom: object[]; metricsFrom: object[]; amqpClientsFrom: object[] };
+  tests: { jobImage: string };
 }
 
 interface PodPlacement {
@@ -83,6 +100,9 @@ function renderCase(valuesFiles: string[]): RenderedCase {
   const rabbitmqSecret = values['work-queue'].enabled ? values['work-queue'].auth?.existingSecret : values.externalRabbitmq.existingSecret;
   if (s3Secret) existingSecrets.set(s3Secret, S3_KEYS);
   if (rabbitmqSecret) existingSecrets.set(rabbitmqSecret, RABBITMQ_KEYS);
+  if (values['work-queue'].auth?.client?.existingSecret) existingSecrets.set(values['work-queue'].auth.client.existingSecret, RABBITMQ_KEYS);
+  if (values.jobs.s3.existingSecret) existingSecrets.set(values.jobs.s3.existingSecret, S3_KEYS);
+  if (values.api.auth.existingSecret) existingSecrets.set(values.api.auth.existingSecret, [TOKENS_FILE_KEY]);
   return { release: new Release(render({ valuesFiles }), NAMESPACE), values, existingSecrets };
 }
 
@@ -92,7 +112,7 @@ function existingSecretValue(rendered: RenderedCase): (ref: SecretKeyRef) => str
     const keys = rendered.existingSecrets.get(ref.name);
     if (!keys) throw new Error(`Secret ${ref.name} is neither rendered nor declared as existing by the values`);
     if (!keys.includes(ref.key)) throw new Error(`Secret ${ref.name} is read at key ${ref.key}, not one of its documented keys ${keys.join(', ')}`);
-    return `existing-${ref.key}`;
+    return `existing-${ref.name}-${ref.key}`;
   };
 }
 
@@ -119,6 +139,61 @@ function secretRefOf(env: ResolvedEnvVar[], name: string): SecretKeyRef | undefi
 
 function containerEnvRef(container: Container, name: string): SecretKeyRef | undefined {
   return container.env?.find((variable) => variable.name === name)?.valueFrom?.secretKeyRef;
+}
+
+type FakeAttach = 'attaches' | 'already attached' | 'fails';
+
+/**
+ * Runs the hook's script with a stand-in for `mc` that records its arguments, and attaches the policy, finds it
+ * attached already, or fails as told.
+ */
+function provisionWithFakeMc(current: RenderedCase, workload: Workload, container: Container, attach: FakeAttach): { run: LocalRun; calls: string[]; policy: S3Policy } {
+  const bin = mkdtempSync(join(tmpdir(), 'fake-mc-'));
+  try {
+    writeFileSync(
+      join(bin, 'mc'),
+      [
+        '#!/bin/sh',
+        'echo "$*" >> "$MC_CALLS"',
+        'if [ "$1 $2 $3" = "admin policy attach" ]; then',
+        '  case "$FAKE_ATTACH" in',
+        '    "already attached") echo "mc: <ERROR> Unable to attach policy: The specified policy change is already in effect." >&2; exit 1 ;;',
+        '    fails) echo "mc: <ERROR> Unable to attach policy: connection refused" >&2; exit 1 ;;',
+        '  esac',
+        'fi',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'mc'), 0o755);
+    const calls = join(bin, 'calls');
+    writeFileSync(calls, '');
+    const run = runContainerLocally(current.release, workload, container, {
+      secretValue: existingSecretValue(current),
+      overrides: { PATH: `${bin}:${process.env.PATH}`, MC_CALLS: calls, FAKE_ATTACH: attach },
+    });
+    try {
+      return { run, calls: readFileSync(calls, 'utf8').split('\n').filter(Boolean), policy: JSON.parse(run.readFile(container.env!.find((variable) => variable.name === 'POLICY_FILE')!.value!)) as S3Policy };
+    } finally {
+      run.cleanup();
+    }
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+interface S3Policy {
+  Statement: Array<{ Effect: 'Allow' | 'Deny'; Action: string[]; Resource: string[] }>;
+}
+
+/** IAM's evaluation, as far as the Jobs' policy needs it: allowed when a statement allows and none denies. */
+function policyAllows(policy: S3Policy, action: string, resource: string): boolean {
+  const matches = (pattern: string, value: string) => globPattern(pattern).test(value);
+  const applying = policy.Statement.filter((statement) => statement.Action.some((pattern) => matches(pattern, action)) && statement.Resource.some((pattern) => matches(pattern, resource)));
+  return applying.some((statement) => statement.Effect === 'Allow') && !applying.some((statement) => statement.Effect === 'Deny');
+}
+
+/** A glob as a regular expression, `*` matching anything: IAM's patterns, and (roughly) ALLOWED_IMAGES'. */
+function globPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 function permissionSet(rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>): string[] {
@@ -172,6 +247,10 @@ describe('the cloud-worker chart', () => {
     { what: 'a Service type Kubernetes lacks', set: ['api.service.type=Ingress'], error: /api\/service\/type/ },
     { what: 'an unknown key of a subchart', set: ['minio.replicas=2'], error: /minio:[\s\S]*additional properties 'replicas' not allowed/ },
     { what: 'a RabbitMQ password that cannot go into a URL', set: ['work-queue.auth.password=p@ss:word'], error: /auth\/password/ },
+    { what: "a client password that cannot go into a URL", set: ['work-queue.auth.client.password=p@ss:word'], error: /auth\/client\/password/ },
+    { what: 'a way of giving Jobs S3 credentials the worker lacks', set: ['jobs.s3.credentials=vault'], error: /jobs\/s3\/credentials/ },
+    { what: 'an API token in plain text', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={submit}', 'api.auth.tokens[0].sha256=my-token'], error: /api\/auth\/tokens\/0\/sha256/ },
+    { what: 'a role the api does not know', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={root}', `api.auth.tokens[0].sha256=${'0'.repeat(64)}`], error: /api\/auth\/tokens\/0\/roles\/0/ },
   ])("refuses $what through values.schema.json", ({ set, error }) => {
     const rendered = helm(templateArgs({ set }));
     expect(rendered.status).not.toBe(0);
@@ -183,10 +262,37 @@ describe('the cloud-worker chart', () => {
     { what: "a RabbitMQ consumer_timeout that a Job could outlast", set: ['work-queue.consumerTimeoutMinutes=60'], error: /consumerTimeoutMinutes \(60\) must exceed global.maxTimeoutMinutes \(1440\)/ },
     { what: 'an external S3 store without an endpoint', set: ['minio.enabled=false'], error: /externalS3.endpoint is required/ },
     { what: 'an external broker without a host', set: ['work-queue.enabled=false'], error: /externalRabbitmq.host is required/ },
+    { what: "an external S3 store without the Jobs' own credentials", set: ['minio.enabled=false', 'externalS3.endpoint=https://s3.example.org', 'externalS3.existingSecret=s3'], error: /jobs.s3.existingSecret \(or jobs.s3.accessKey and jobs.s3.secretKey\) is required when minio.enabled is false/ },
+    { what: "the Jobs' S3 user as MinIO's root user", set: ['jobs.s3.accessKey=minioadmin'], error: /jobs.s3.accessKey must differ from minio.auth.rootUser/ },
+    { what: 'apps whose names the broker users are not granted', set: ['config.workQueue=jobs.work'], error: /work-queue.names.workQueue \(mstc.queue.work\) must equal config.workQueue \(jobs.work\)/ },
+    { what: 'an OIDC issuer without an audience', set: ['api.auth.oidc.issuer=https://login.example.org'], error: /api.auth.oidc.audience is required/ },
+    { what: "NetworkPolicies without the API server's address", set: ['networkPolicy.enabled=true'], error: /networkPolicy.kubernetesApi.cidr is required/ },
+    { what: 'NetworkPolicies without the address of an external S3 store', set: ['networkPolicy.enabled=true', 'networkPolicy.kubernetesApi.cidr=10.0.0.1/32', 'minio.enabled=false', 'externalS3.endpoint=https://s3.example.org', 'externalS3.existingSecret=s3', 'jobs.s3.existingSecret=jobs-s3'], error: /networkPolicy.externalS3Cidrs is required/ },
   ])('refuses to render $what', ({ set, error }) => {
     const rendered = helm(templateArgs({ set }));
     expect(rendered.status).not.toBe(0);
     expect(rendered.stderr).toMatch(error);
+  });
+
+  it("has the broker's init container refuse a password that would not stay literal, and one user for both roles", () => {
+    const release = new Release(render(), NAMESPACE);
+    const unexpected = (ref: SecretKeyRef) => {
+      throw new Error(`unexpected Secret ${ref.name}`);
+    };
+    const badPassword = brokerDefinitions(release, { secretValue: unexpected, overrides: { CLIENT_PASSWORD: 'p@ss/word' } });
+    expect(badPassword).toMatchObject({ run: { status: 1, stderr: expect.stringContaining('CLIENT_PASSWORD (from its Secret) must be letters, digits and -._~ only') }, definitions: undefined });
+    const sameUser = brokerDefinitions(release, { secretValue: unexpected, overrides: { CLIENT_USERNAME: 'cloud-worker' } });
+    expect(sameUser).toMatchObject({ run: { status: 1, stderr: expect.stringContaining("the apps' user and the clients' user must differ") }, definitions: undefined });
+  });
+
+  it.each([
+    { attach: 'already attached' as const, status: 0, stderr: '' },
+    { attach: 'fails' as const, status: 1, stderr: 'mc: <ERROR> Unable to attach policy: connection refused\n' },
+  ])("has the Jobs' S3 user hook exit $status when MinIO answers the policy's attachment with: $attach", ({ attach, status, stderr }) => {
+    const current = renderCase([]);
+    const { workload, container } = containerNamed(current.release, 'mc')!;
+    const { run } = provisionWithFakeMc(current, workload, container, attach);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status, stderr });
   });
 
   it.each(DOCUMENTED_CHARTS)('documents every key of the $name values.yaml with @param, as the README values table lists them', ({ name, dir }) => {
@@ -198,9 +304,9 @@ describe('the cloud-worker chart', () => {
     expect(readme).toBe(readmeWithTables(readme));
   });
 
-  it('keeps every Service name a DNS label under the longest release name Helm allows', () => {
+  it('keeps every Service and Job name a DNS label under the longest release name Helm allows (a Job labels its pods with its name)', () => {
     const release = new Release(render({ release: 'r'.repeat(53) }), NAMESPACE);
-    for (const service of release.all('Service')) expect(service.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    for (const object of [...release.all('Service'), ...release.all('Job')]) expect(object.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
   });
 });
 
@@ -255,7 +361,7 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     const secretValue = existingSecretValue(current);
     const secrets = current.release
       .all('Secret')
-      .flatMap((secret) => Object.entries(current.release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret/i.test(key)).map(([, value]) => value));
+      .flatMap((secret) => Object.entries(current.release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret|token/i.test(key)).map(([, value]) => value));
     const problems: string[] = [];
     for (const { object, pod } of current.release.workloads()) {
       for (const container of pod.containers) {
@@ -263,7 +369,7 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
           if (ref && current.release.secretData(ref.name)?.[ref.key] === undefined) secretValue(ref);
-          if (!ref && /PASS|SECRET|ACCESS_KEY|ROOT_USER/.test(variable.name)) problems.push(`${where}: ${variable.name} is not read from a Secret`);
+          if (!ref && /PASS|SECRET|ACCESS_KEY|ROOT_USER|TOKEN/.test(variable.name)) problems.push(`${where}: ${variable.name} is not read from a Secret`);
           if (secrets.some((secret) => (variable.value ?? '').includes(secret))) problems.push(`${where}: ${variable.name} holds a Secret's value`);
         }
         if (secrets.some((secret) => (container.args ?? []).join(' ').includes(secret))) problems.push(`${where}: its arguments hold a Secret's value`);
@@ -272,19 +378,11 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     expect(problems).toEqual([]);
   });
 
-  it('hands the Jobs the S3 Secret the apps read, with the keys the Jobs read, and the settings of the values', () => {
+  it("points both apps and the bundled stores at the same Secrets: MinIO's root user, RabbitMQ's apps user", () => {
     const current = rendered();
-    const jobs = current.values.jobs;
     const { env, values } = appEnvironment(current, 'cloud-worker');
     const api = appEnvironment(current, 'api').env;
-    const s3Secret = values.JOB_S3_SECRET_NAME;
-    for (const appEnv of [env, api]) {
-      expect(secretRefOf(appEnv, 'S3_ACCESS_KEY')).toEqual({ name: s3Secret, key: S3_SECRET_ACCESS_KEY });
-      expect(secretRefOf(appEnv, 'S3_SECRET_KEY')).toEqual({ name: s3Secret, key: S3_SECRET_SECRET_KEY });
-    }
-    const s3SecretData = current.release.secretData(s3Secret);
-    if (s3SecretData) expect(Object.keys(s3SecretData)).toEqual(expect.arrayContaining(S3_KEYS));
-    else expect(current.existingSecrets.get(s3Secret)).toEqual(S3_KEYS);
+    for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY', 'AMQP_USERNAME', 'AMQP_PASSWORD']) expect(secretRefOf(api, name)).toEqual(secretRefOf(env, name));
     if (current.values.minio.enabled) {
       const { workload } = current.release.serviceRoute(new URL(values.S3_ENDPOINT).hostname);
       const minio = workload.pod.containers[0];
@@ -292,9 +390,26 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     }
     if (current.values['work-queue'].enabled) {
       const { workload } = current.release.serviceRoute(new URL(values.AMQP_URL).hostname);
-      const rabbitmq = workload.pod.containers[0];
-      expect([containerEnvRef(rabbitmq, 'RABBITMQ_DEFAULT_USER'), containerEnvRef(rabbitmq, 'RABBITMQ_DEFAULT_PASS')]).toEqual([secretRefOf(env, 'AMQP_USERNAME'), secretRefOf(env, 'AMQP_PASSWORD')]);
+      const definitions = workload.pod.initContainers!.find((container) => container.name === DEFINITIONS_CONTAINER)!;
+      expect([containerEnvRef(definitions, 'APPS_USERNAME'), containerEnvRef(definitions, 'APPS_PASSWORD')]).toEqual([secretRefOf(env, 'AMQP_USERNAME'), secretRefOf(env, 'AMQP_PASSWORD')]);
     }
+  });
+
+  it("gives the Jobs an S3 Secret of their own, never the apps', with the keys the Jobs read, and the settings of the values", () => {
+    const current = rendered();
+    const jobs = current.values.jobs;
+    const { env, values } = appEnvironment(current, 'cloud-worker');
+    const jobSecret = values.JOB_S3_SECRET_NAME;
+    expect(jobSecret).not.toBe(secretRefOf(env, 'S3_ACCESS_KEY')!.name);
+    expect(secretRefOf(env, 'JOB_S3_ACCESS_KEY')).toEqual({ name: jobSecret, key: S3_SECRET_ACCESS_KEY });
+    expect(secretRefOf(env, 'JOB_S3_SECRET_KEY')).toEqual({ name: jobSecret, key: S3_SECRET_SECRET_KEY });
+    const jobSecretData = current.release.secretData(jobSecret);
+    if (jobSecretData) expect(Object.keys(jobSecretData).sort()).toEqual([...S3_KEYS].sort());
+    else expect(current.existingSecrets.get(jobSecret)).toEqual(S3_KEYS);
+    const appsSecretData = current.release.secretData(secretRefOf(env, 'S3_ACCESS_KEY')!.name);
+    if (jobSecretData && appsSecretData) expect(jobSecretData.accessKey).not.toBe(appsSecretData.accessKey);
+    expect(values.JOB_S3_CREDENTIALS).toBe(jobs.s3.credentials);
+    expect(values.JOB_RUN_AS_NON_ROOT).toBe(String(jobs.podSecurity.runAsNonRoot));
     expect(values.JOB_IMAGE_PULL_SECRETS ?? '').toBe(jobs.imagePullSecrets.map((secret) => secret.name).join(','));
     expect(values.JOB_TTL_SECONDS).toBe(String(jobs.ttlSecondsAfterFinished));
     if (jobs.serviceAccount.create) {
@@ -332,6 +447,151 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
         expect(effective.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       }
     }
+  });
+
+  it('keeps every Secret value out of ConfigMaps', () => {
+    const { release } = rendered();
+    const secrets = release
+      .all('Secret')
+      .flatMap((secret) => Object.entries(release.secretData(secret.metadata.name)!).filter(([key]) => /password|secret|token/i.test(key)).map(([, value]) => value));
+    const leaks = release.all('ConfigMap').flatMap((configMap) =>
+      Object.entries((configMap.data ?? {}) as Record<string, string>)
+        .filter(([, text]) => secrets.some((secret) => text.includes(secret)))
+        .map(([key]) => `${configMap.metadata.name} ${key}`),
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  it('has the bundled RabbitMQ load its users at boot: the apps user on the cloud-worker names, the client user on what an MSTC client does, no guest', () => {
+    const current = rendered();
+    if (!current.values['work-queue'].enabled) {
+      expect(containerNamed(current.release, DEFINITIONS_CONTAINER)).toBeUndefined();
+      return;
+    }
+    const { run, definitions } = brokerDefinitions(current.release, { secretValue: existingSecretValue(current) });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const { values } = appEnvironment(current, 'cloud-worker');
+    const [client] = definitions!.users.filter((user) => user.name !== values.AMQP_USERNAME);
+    expect(definitions!.users).toEqual([
+      { name: values.AMQP_USERNAME, password: values.AMQP_PASSWORD, tags: [] },
+      { name: run.env.CLIENT_USERNAME, password: run.env.CLIENT_PASSWORD, tags: [] },
+    ]);
+    expect(client.name).not.toBe('guest');
+    expect(definitions!.vhosts).toEqual([{ name: '/' }]);
+    expect(definitions!.permissions.map((grant) => grant.user).sort()).toEqual([values.AMQP_USERNAME, client.name].sort());
+
+    const apps = permissionsOf(definitions!, values.AMQP_USERNAME);
+    const appResources = [values.WORK_EXCHANGE, values.WORK_QUEUE, values.DEAD_LETTER_QUEUE, values.RESULTS_EXCHANGE, values.CONTROL_EXCHANGE, `${values.CONTROL_EXCHANGE}.worker-1.0a1b2c3d`, 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', 'amq.default'];
+    for (const operation of ['configure', 'write', 'read'] as const) {
+      expect(appResources.filter((resource) => !allows(apps, operation, resource))).toEqual([]);
+      expect(allows(apps, operation, 'other.queue')).toBe(false);
+    }
+
+    // Exactly an MSTC client: declare the work queue and its own server-named reply queues, publish to the work
+    // exchange (or the default exchange), consume its reply queues.
+    const mstc = permissionsOf(definitions!, client.name);
+    const everything = [values.WORK_EXCHANGE, values.WORK_QUEUE, values.DEAD_LETTER_QUEUE, values.RESULTS_EXCHANGE, values.CONTROL_EXCHANGE, `${values.CONTROL_EXCHANGE}.worker-1.0a1b2c3d`, 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', 'amq.default', 'other.queue'];
+    const granted = (operation: 'configure' | 'write' | 'read') => everything.filter((resource) => allows(mstc, operation, resource));
+    expect(granted('configure')).toEqual([values.WORK_QUEUE, 'amq.gen-JzTY20BRgKO-HjmUJj0wLg']);
+    expect(granted('write')).toEqual([values.WORK_EXCHANGE, 'amq.default']);
+    expect(granted('read')).toEqual(['amq.gen-JzTY20BRgKO-HjmUJj0wLg']);
+
+    const rabbitmq = current.release.serviceRoute(new URL(values.AMQP_URL).hostname).workload;
+    const definitionsFile = containerNamed(current.release, DEFINITIONS_CONTAINER)!.container.env!.find((variable) => variable.name === 'DEFINITIONS_FILE')!.value!;
+    const brokerConfig = Object.values((current.release.get('ConfigMap', rabbitmq.object.metadata.name).data ?? {}) as Record<string, string>).join('\n');
+    expect(brokerConfig).toMatch(new RegExp(`^load_definitions = ${definitionsFile}$`, 'm'));
+    const mounts = (rabbitmq.pod.containers[0] as unknown as { volumeMounts: Array<{ mountPath: string; name: string }> }).volumeMounts;
+    expect(mounts.find((mount) => mount.mountPath === dirname(definitionsFile))?.name).toBe(DEFINITIONS_CONTAINER);
+  });
+
+  it("has the api read its tokens from a mounted Secret that holds the helm test pod's token, hashed, with the roles submit and read", () => {
+    const current = rendered();
+    const { container, workload, values } = appEnvironment(current, 'api');
+    const file = values.AUTH_TOKENS_FILE;
+    const mount = (container as unknown as { volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }).volumeMounts.find((candidate) => candidate.mountPath === dirname(file));
+    const volume = (workload.pod as unknown as { volumes: Array<{ name: string; secret?: { secretName: string; items: Array<{ key: string; path: string }> } }> }).volumes.find((candidate) => candidate.name === mount?.name);
+    expect(mount?.readOnly).toBe(true);
+    expect(volume?.secret?.items).toEqual([{ key: TOKENS_FILE_KEY, path: basename(file) }]);
+    const testPod = current.release.all('Pod').find((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test')!;
+    const tokenRef = containerEnvRef((testPod.spec as { containers: Container[] }).containers[0], 'API_TOKEN')!;
+    expect(tokenRef.key).toBe(TEST_TOKEN_KEY);
+    const token = current.release.secretData(tokenRef.name)![TEST_TOKEN_KEY];
+    expect(token).toMatch(/^[A-Za-z0-9]{32,}$/);
+    const tokensSecret = current.release.secretData(volume!.secret!.secretName);
+    if (!tokensSecret) {
+      expect(volume!.secret!.secretName).toBe(current.values.api.auth.existingSecret);
+      return;
+    }
+    const tokens = JSON.parse(tokensSecret[TOKENS_FILE_KEY]) as Array<{ name: string; roles: string[]; sha256: string }>;
+    expect(tokens).toEqual([...current.values.api.auth.tokens, { name: 'helm-test', roles: ['submit', 'read'], sha256: createHash('sha256').update(token).digest('hex') }]);
+    expect(JSON.stringify(tokens)).not.toContain(token);
+  });
+
+  it("sets the api's authentication settings and both apps' image policy from the values, which allows the helm test's image", () => {
+    const current = rendered();
+    const api = appEnvironment(current, 'api').values;
+    const values = mergedValues(valuesFiles) as unknown as { api: { auth: { oidc: Record<string, string> }; metricsRequireToken: boolean; submitRatePerMinute: number }; config: { allowedImages: string[]; imageDenyLatest: boolean; imageRequireDigest: boolean } };
+    const oidc = values.api.auth.oidc;
+    expect([api.OIDC_ISSUER, api.OIDC_AUDIENCE, api.OIDC_JWKS_URL]).toEqual(oidc.issuer ? [oidc.issuer, oidc.audience, oidc.jwksUrl] : [undefined, undefined, undefined]);
+    expect([api.OIDC_OWNER_CLAIM, api.OIDC_ROLES_CLAIM]).toEqual([oidc.ownerClaim, oidc.rolesClaim]);
+    expect([api.METRICS_REQUIRE_TOKEN, api.SUBMIT_RATE_PER_MINUTE]).toEqual([String(values.api.metricsRequireToken), String(values.api.submitRatePerMinute)]);
+    for (const { argument } of APPS) {
+      const env = appEnvironment(current, argument).values;
+      expect([env.ALLOWED_IMAGES, env.IMAGE_DENY_LATEST, env.IMAGE_REQUIRE_DIGEST]).toEqual([values.config.allowedImages.join(','), String(values.config.imageDenyLatest), String(values.config.imageRequireDigest)]);
+    }
+    expect(values.config.allowedImages.some((pattern) => globPattern(pattern).test(current.values.tests.jobImage))).toBe(true);
+    if (values.config.imageRequireDigest) expect(current.values.tests.jobImage).toMatch(/@sha256:[a-f0-9]{64}$/);
+  });
+
+  it("provisions the Jobs' S3 user in the bundled MinIO from a post-install and post-upgrade hook, with a policy that keeps it out of the records bucket", () => {
+    const current = rendered();
+    const hooks = current.release.all('Job').filter((job) => /post-install/.test(job.metadata.annotations?.['helm.sh/hook'] ?? ''));
+    if (!current.values.minio.enabled) {
+      expect(hooks).toEqual([]);
+      return;
+    }
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0].metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
+    const { env, values } = appEnvironment(current, 'cloud-worker');
+    const { workload, container } = containerNamed(current.release, 'mc')!;
+    const image = current.values.jobs.s3.provisioner.image;
+    if (image.digest) expect(container.image.endsWith(`@${image.digest}`)).toBe(true);
+    else expect(container.image).toMatch(/\/minio\/mc:RELEASE\.[\dTZ-]+$/);
+    expect([containerEnvRef(container, 'ROOT_ACCESS_KEY'), containerEnvRef(container, 'ROOT_SECRET_KEY')]).toEqual([secretRefOf(env, 'S3_ACCESS_KEY'), secretRefOf(env, 'S3_SECRET_KEY')]);
+    expect([containerEnvRef(container, 'JOBS_ACCESS_KEY'), containerEnvRef(container, 'JOBS_SECRET_KEY')]).toEqual([secretRefOf(env, 'JOB_S3_ACCESS_KEY'), secretRefOf(env, 'JOB_S3_SECRET_KEY')]);
+
+    const { run, calls, policy } = provisionWithFakeMc(current, workload, container, 'attaches');
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(calls).toEqual([
+      `alias set store ${values.S3_ENDPOINT} ${run.env.ROOT_ACCESS_KEY} ${run.env.ROOT_SECRET_KEY}`,
+      `admin policy create store ${current.values.jobs.s3.provisioner.policyName} ${run.env.POLICY_FILE}`,
+      `admin user add store ${values.JOB_S3_ACCESS_KEY} ${values.JOB_S3_SECRET_KEY}`,
+      `admin policy attach store ${current.values.jobs.s3.provisioner.policyName} --user ${values.JOB_S3_ACCESS_KEY}`,
+    ]);
+    const records = values.RECORDS_BUCKET;
+    expect(policyAllows(policy, 's3:PutObject', `arn:aws:s3:::${records}/job-1.json`)).toBe(false);
+    expect(policyAllows(policy, 's3:GetObject', `arn:aws:s3:::${records}/job-1.json`)).toBe(false);
+    expect(policyAllows(policy, 's3:ListBucket', `arn:aws:s3:::${records}`)).toBe(false);
+    expect(policyAllows(policy, 's3:PutObject', 'arn:aws:s3:::test-bucket/out/result.txt')).toBe(true);
+    expect(policyAllows(policy, 's3:ListBucket', 'arn:aws:s3:::test-bucket')).toBe(true);
+  });
+
+  it('creates NetworkPolicies only when networkPolicy.enabled is set', () => {
+    const { release, values } = rendered();
+    expect(release.all('NetworkPolicy').length > 0).toBe(values.networkPolicy.enabled);
+  });
+
+  it('creates a LimitRange and a ResourceQuota for the namespace when the values ask for them, sized by them', () => {
+    const { release, values } = rendered();
+    const limitRanges = release.all('LimitRange');
+    const quotas = release.all('ResourceQuota');
+    expect(limitRanges).toHaveLength(values.jobs.limitRange.enabled ? 1 : 0);
+    expect(quotas).toHaveLength(values.jobs.resourceQuota.enabled ? 1 : 0);
+    if (values.jobs.limitRange.enabled) {
+      const { default: limits, defaultRequest, max } = values.jobs.limitRange;
+      expect(limitRanges[0].spec).toEqual({ limits: [{ type: 'Container', default: limits, defaultRequest, max }] });
+    }
+    if (values.jobs.resourceQuota.enabled) expect(quotas[0].spec).toEqual({ hard: values.jobs.resourceQuota.hard });
   });
 
   it.each(APPS)('probes $argument on /health/live and /health/ready at its PORT', ({ argument }) => {
@@ -414,6 +674,23 @@ describe('the environments', () => {
     expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_IMAGE_PULL_SECRETS).toBe('harbor-robot');
   });
 
+  it("gives Jobs requests and limits by default, and lets them run as root unless the values say otherwise (prod does)", () => {
+    const jobs = appEnvironment(renderCase([]), 'cloud-worker').values;
+    expect([jobs.JOB_CPU_REQUEST, jobs.JOB_MEMORY_REQUEST, jobs.JOB_CPU_LIMIT, jobs.JOB_MEMORY_LIMIT]).toEqual(['100m', '128Mi', '1', '512Mi']);
+    expect(jobs.JOB_RUN_AS_NON_ROOT).toBe('false');
+    expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_RUN_AS_NON_ROOT).toBe('true');
+  });
+
+  it("allows any image by default, and in prod only the site's registry, never :latest", () => {
+    expect(appEnvironment(renderCase([]), 'api').values.ALLOWED_IMAGES).toBe('*');
+    const prod = renderCase(['values-prod.yaml']);
+    for (const { argument } of APPS) {
+      const { values } = appEnvironment(prod, argument);
+      expect(values.ALLOWED_IMAGES.split(',')).toEqual([`${prod.values.image.registry}/*`]);
+      expect(values.IMAGE_DENY_LATEST).toBe('true');
+    }
+  });
+
   it("places each app's pods by its own nodeSelector, affinity and tolerations", () => {
     const { release, values } = renderCase(['ci/scheduling-values.yaml']);
     const pod = (argument: string) => release.app(argument).workload.pod as unknown as Record<string, unknown>;
@@ -423,11 +700,127 @@ describe('the environments', () => {
     expect(pod('cloud-worker').nodeSelector).toBeUndefined();
   });
 
-  it("leaves MinIO out and keeps the external store's credentials in a Secret of its own when minio.enabled is false", () => {
+  it("leaves MinIO out and keeps the external store's credentials, the apps' and the Jobs', in Secrets of their own when minio.enabled is false", () => {
     const current = renderCase(['ci/external-s3-values.yaml']);
     expect(current.release.objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/name'] === 'minio')).toEqual([]);
-    const { values } = appEnvironment(current, 'cloud-worker');
-    expect(current.release.secretData(values.JOB_S3_SECRET_NAME)).toEqual({ accessKey: 'cloud-worker', secretKey: 'not-a-real-secret' });
+    const { env, values } = appEnvironment(current, 'cloud-worker');
+    expect(current.release.secretData(secretRefOf(env, 'S3_ACCESS_KEY')!.name)).toEqual({ accessKey: 'cloud-worker', secretKey: 'not-a-real-secret' });
+    expect(current.release.secretData(values.JOB_S3_SECRET_NAME)).toEqual({ accessKey: 'cloud-worker-jobs', secretKey: 'not-a-real-jobs-secret' });
     expect([values.JOB_S3_HOST, values.JOB_S3_PORT]).toEqual(['s3.example.org', '443']);
+  });
+});
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string };
+}
+
+interface PolicyRule {
+  to?: PolicyPeer[];
+  from?: PolicyPeer[];
+  ports?: Array<{ protocol: string; port: number }>;
+}
+
+interface NetworkPolicySpec {
+  podSelector: LabelSelector;
+  policyTypes: string[];
+  ingress?: PolicyRule[];
+  egress?: PolicyRule[];
+}
+
+/** Kubernetes' label selector semantics: every label and expression must hold; an empty selector selects all. */
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  return (
+    Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      if (operator === 'In') return values.includes(labels[key]);
+      if (operator === 'NotIn') return !values.includes(labels[key]);
+      return (key in labels) === (operator === 'Exists');
+    })
+  );
+}
+
+describe.each(['ci/network-policy-values.yaml', 'ci/network-policy-external-values.yaml'])('the NetworkPolicies of %s', (valuesFile) => {
+  const current = renderCase([valuesFile]);
+  const { release, values } = current;
+  const networkPolicy = mergedValues([valuesFile]).networkPolicy as { dns: PolicyPeer; externalS3Cidrs: string[]; externalRabbitmqCidrs: string[] };
+  const policies = release.all('NetworkPolicy').map((policy) => ({ name: policy.metadata.name, spec: policy.spec as NetworkPolicySpec }));
+  const workloads = release.workloads();
+  const jobPodLabels = { [MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': 'test-job', 'job-name': 'test-job-5f0c' };
+  const policiesOf = (labels: Record<string, string>) => policies.filter((policy) => selects(policy.spec.podSelector, labels)).map((policy) => policy.spec);
+  const workloadOf = (argument: string) => release.app(argument).workload;
+
+  /** Where a rule's peers are, by name: the release's workloads a pod selector picks, DNS, address blocks. */
+  function peers(rule: PolicyRule, direction: 'to' | 'from'): string[] {
+    return (rule[direction] ?? []).flatMap((peer) => {
+      if (peer.ipBlock) return [peer.ipBlock.cidr];
+      if (JSON.stringify(peer) === JSON.stringify(networkPolicy.dns)) return ['dns'];
+      if (peer.namespaceSelector) return [`namespace ${JSON.stringify(peer.namespaceSelector.matchLabels)}`];
+      const picked = workloads.filter((workload) => selects(peer.podSelector!, workload.labels)).map((workload) => workload.object.metadata.name);
+      return selects(peer.podSelector!, jobPodLabels) ? [...picked, 'jobs'] : picked;
+    });
+  }
+
+  /** Every (peer, port) a pod may send to, or take from. */
+  function reach(labels: Record<string, string>, direction: 'egress' | 'ingress'): string[] {
+    return policiesOf(labels)
+      .flatMap((policy) => policy[direction] ?? [])
+      .flatMap((rule) => {
+        const ports = (rule.ports ?? []).map((port) => `${port.protocol}/${port.port}`);
+        const from = rule[direction === 'egress' ? 'to' : 'from'] === undefined ? ['anyone'] : peers(rule, direction === 'egress' ? 'to' : 'from');
+        return from.flatMap((peer) => ports.map((port) => `${peer} ${port}`));
+      })
+      .sort();
+  }
+
+  const s3 = values.minio.enabled ? ['cw-minio TCP/9000'] : networkPolicy.externalS3Cidrs.map((cidr) => `${cidr} TCP/${new URL(values.externalS3.endpoint).port || 443}`);
+  const rabbitmq = values['work-queue'].enabled ? ['cw-work-queue TCP/5672'] : networkPolicy.externalRabbitmqCidrs.map((cidr) => `${cidr} TCP/${values.externalRabbitmq.port}`);
+  const dns = ['dns TCP/53', 'dns UDP/53'];
+
+  it("isolates the Jobs, selected by the worker's label: they reach only the S3 store and DNS, and nothing reaches them", () => {
+    const [jobs, ...others] = policiesOf(jobPodLabels);
+    expect(others).toEqual([]);
+    expect(jobs.podSelector).toEqual({ matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } });
+    expect(jobs.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(jobs.ingress ?? []).toEqual([]);
+    expect(reach(jobPodLabels, 'egress')).toEqual([...s3, ...dns].sort());
+    expect(workloads.filter((workload) => selects(jobs.podSelector, workload.labels))).toEqual([]);
+  });
+
+  it('lets the api reach RabbitMQ, S3 and DNS, and take requests on its port from the configured clients and the helm test pod', () => {
+    const api = workloadOf('api');
+    expect(policiesOf(api.labels)).toHaveLength(1);
+    expect(reach(api.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns].sort());
+    const port = appEnvironment(current, 'api').values.PORT;
+    const ingress = reach(api.labels, 'ingress');
+    expect(ingress.every((entry) => entry.endsWith(` TCP/${port}`))).toBe(true);
+    const testPod = release.all('Pod').find((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test')!;
+    expect(ingress).toContain(values.networkPolicy.apiFrom.length > 0 ? `${testPod.metadata.name} TCP/${port}` : `anyone TCP/${port}`);
+  });
+
+  it('lets the worker reach RabbitMQ, S3, DNS and the Kubernetes API server, and take only health and metrics requests', () => {
+    const worker = workloadOf('cloud-worker');
+    expect(policiesOf(worker.labels)).toHaveLength(1);
+    const apiServer = values.networkPolicy.kubernetesApi.ports.map((port) => `${values.networkPolicy.kubernetesApi.cidr} TCP/${port}`);
+    expect(reach(worker.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns, ...apiServer].sort());
+    const port = appEnvironment(current, 'cloud-worker').values.PORT;
+    expect(reach(worker.labels, 'ingress').every((entry) => entry.endsWith(` TCP/${port}`))).toBe(true);
+  });
+
+  it('lets the bundled RabbitMQ take AMQP from the apps and the configured clients only, never from the Jobs', () => {
+    if (!values['work-queue'].enabled) {
+      expect(policies.map((policy) => policy.name)).not.toContain(`${RELEASE}-cloud-worker-work-queue`);
+      return;
+    }
+    const broker = release.serviceRoute(`${RELEASE}-work-queue`).workload;
+    const amqp = reach(broker.labels, 'ingress').filter((entry) => entry.endsWith(' TCP/5672'));
+    const clients = values.networkPolicy.amqpClientsFrom.map((peer) => `namespace ${JSON.stringify((peer as PolicyPeer).namespaceSelector!.matchLabels)} TCP/5672`);
+    expect(amqp).toEqual([`${workloadOf('api').object.metadata.name} TCP/5672`, `${workloadOf('cloud-worker').object.metadata.name} TCP/5672`, ...clients].sort());
   });
 });

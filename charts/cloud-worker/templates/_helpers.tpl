@@ -65,11 +65,20 @@ The ServiceAccount of the Jobs' pods (JOB_SERVICE_ACCOUNT); empty means the name
 The apps' image; one image runs both, the container's argument picks the app.
 */}}
 {{- define "cloud-worker.image" -}}
-{{- $repository := ternary .Values.image.repository (printf "%s/%s" .Values.image.registry .Values.image.repository) (empty .Values.image.registry) }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- include "cloud-worker.imageReference" (dict "image" .Values.image "defaultTag" .Chart.AppVersion) }}
+{{- end }}
+
+{{/*
+An image's reference from its values (registry, repository, tag, digest): the digest wins over the tag, and
+defaultTag stands in for an empty tag.
+*/}}
+{{- define "cloud-worker.imageReference" -}}
+{{- $image := .image }}
+{{- $repository := ternary $image.repository (printf "%s/%s" $image.registry $image.repository) (empty $image.registry) }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $repository $image.digest }}
 {{- else }}
-{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .defaultTag $image.tag) }}
 {{- end }}
 {{- end }}
 
@@ -105,6 +114,48 @@ Jobs as JOB_S3_SECRET_NAME (the keys are the ones the Jobs' pods read).
 {{- default (include "cloud-worker.minio.fullname" .) .Values.minio.auth.existingSecret }}
 {{- else }}
 {{- default (printf "%s-s3" (include "cloud-worker.fullname" .)) .Values.externalS3.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Jobs' own S3 credentials (keys accessKey and secretKey), never the apps': named to the worker as
+JOB_S3_SECRET_NAME. For the bundled MinIO, a hook creates that user with a policy that excludes the records bucket.
+*/}}
+{{- define "cloud-worker.jobS3.secretName" -}}
+{{- default (printf "%s-job-s3" (include "cloud-worker.fullname" .)) .Values.jobs.s3.existingSecret }}
+{{- end }}
+
+{{/*
+The api's static tokens (key tokens.json), and the token of the `helm test` pod: generated once, and read back on
+upgrades. Memoised in .Values, so that the api's tokens and the test pod's Secret agree within one render.
+*/}}
+{{- define "cloud-worker.api.tokensSecretName" -}}
+{{- default (printf "%s-api-tokens" (include "cloud-worker.fullname" .)) .Values.api.auth.existingSecret }}
+{{- end }}
+
+{{- define "cloud-worker.testTokenSecretName" -}}
+{{- printf "%s-test-token" (include "cloud-worker.fullname" .) }}
+{{- end }}
+
+{{- define "cloud-worker.testToken" -}}
+{{- if not (hasKey .Values.tests "_token") }}
+{{- $stored := dig "data" "token" "" (lookup "v1" "Secret" .Release.Namespace (include "cloud-worker.testTokenSecretName" .)) }}
+{{- $_ := set .Values.tests "_token" (ternary ($stored | b64dec) (randAlphaNum 40) (ne $stored "")) }}
+{{- end }}
+{{- .Values.tests._token }}
+{{- end }}
+
+{{/*
+The bundled RabbitMQ's users are granted the cloud-worker names of work-queue.names; the apps use config.*.
+*/}}
+{{- define "cloud-worker.checkBrokerNames" -}}
+{{- $workQueue := index .Values "work-queue" }}
+{{- if $workQueue.enabled }}
+{{- range $key, $name := $workQueue.names }}
+{{- if ne $name (index $.Values.config $key) }}
+{{- fail (printf "work-queue.names.%s (%s) must equal config.%s (%s): the broker's users are granted the former, the apps use the latter" $key $name $key (index $.Values.config $key)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -181,6 +232,9 @@ MAX_TIMEOUT_MINUTES: {{ .Values.global.maxTimeoutMinutes | int | quote }}
 SHUTDOWN_TIMEOUT_SECONDS: {{ .Values.config.shutdownTimeoutSeconds | int | quote }}
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}
+ALLOWED_IMAGES: {{ join "," .Values.config.allowedImages | quote }}
+IMAGE_DENY_LATEST: {{ .Values.config.imageDenyLatest | quote }}
+IMAGE_REQUIRE_DIGEST: {{ .Values.config.imageRequireDigest | quote }}
 {{- end }}
 
 {{/*
