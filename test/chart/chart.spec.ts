@@ -1,5 +1,5 @@
 import { ApiConfig, CommonConfig, loadConfig, WorkerConfig } from '@app/config';
-import { KUBE_PERMISSIONS, MANAGED_BY, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
+import { KUBE_PERMISSIONS, MANAGED_BY, STS_KUBE_PERMISSIONS, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -419,13 +419,14 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     }
   });
 
-  it("grants the worker exactly KUBE_PERMISSIONS in the release namespace through its ServiceAccount, and the api no token", () => {
-    const { release } = rendered();
+  it("grants the worker exactly KUBE_PERMISSIONS (and STS_KUBE_PERMISSIONS with jobs.s3.credentials sts) in the release namespace through its ServiceAccount, and the api no token", () => {
+    const { release, values } = rendered();
     const worker = release.app('cloud-worker').workload.pod;
     const bindings = release.all('RoleBinding').filter((binding) => (binding.subjects as Array<{ kind: string; name: string; namespace: string }>).some((subject) => subject.kind === 'ServiceAccount' && subject.name === worker.serviceAccountName && subject.namespace === NAMESPACE));
     expect(bindings).toHaveLength(1);
     const role = release.get('Role', (bindings[0].roleRef as { name: string }).name);
-    const expected = KUBE_PERMISSIONS.map((permission) => ({ apiGroups: [permission.apiGroup], resources: [permission.resource], verbs: [...permission.verbs] }));
+    const perJobCredentials = values.jobs.s3.credentials === 'sts';
+    const expected = [...KUBE_PERMISSIONS, ...(perJobCredentials ? STS_KUBE_PERMISSIONS : [])].map((permission) => ({ apiGroups: [permission.apiGroup], resources: [permission.resource], verbs: [...permission.verbs] }));
     expect(permissionSet(role.rules as typeof expected)).toEqual(permissionSet(expected));
     expect(worker.automountServiceAccountToken).toBe(true);
     expect(release.app('api').workload.pod.automountServiceAccountToken).toBe(false);
