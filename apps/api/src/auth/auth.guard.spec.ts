@@ -30,12 +30,12 @@ describe('AuthGuard and owners', () => {
     const missing = await anonymous().get('/jobs');
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer realm="cloud-worker"');
-    expect(missing.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'This request needs a bearer token (Authorization: Bearer <token>)' });
+    expect(missing.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'This request needs a bearer token in its Authorization header' });
 
     const bad = await anonymous().get('/jobs').set('authorization', 'Bearer not-a-token');
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toBe('Bearer realm="cloud-worker", error="invalid_token", error_description="the bearer token is not valid"');
-    expect((await anonymous().get('/jobs').set('authorization', `Basic ${SPEC_TOKENS.admin}`)).body.message).toBe('The Authorization header must be "Bearer <token>"');
+    expect((await anonymous().get('/jobs').set('authorization', `Basic ${SPEC_TOKENS.admin}`)).body.message).toBe('The Authorization header must be the word Bearer, a space and the token');
   });
 
   it('answers 403 naming the role a route needs', async () => {

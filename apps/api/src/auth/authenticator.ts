@@ -16,9 +16,9 @@ export class Authenticator {
 
   /** The caller named by an `Authorization` header; an AuthenticationError says why there is none. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
-    if (!authorization) throw new AuthenticationError('this request needs a bearer token (Authorization: Bearer <token>)', false);
+    if (!authorization) throw new AuthenticationError('this request needs a bearer token in its Authorization header', false);
     const match = /^Bearer +(\S+) *$/i.exec(authorization);
-    if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <token>"', true);
+    if (!match) throw new AuthenticationError('the Authorization header must be the word Bearer, a space and the token', true);
     const token = match[1];
     const caller = this.staticTokens.find(token);
     if (caller) return caller;
