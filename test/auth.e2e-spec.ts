@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tokenListEntry } from '../tools/local-stack/api-tokens.js';
+import { AppProcess } from '../tools/local-stack/app-process.js';
 import { ApiClient, type Answer } from './support/http.js';
 import { authEnv, eventually, napImages, TestSystem } from './support/system.js';
 
@@ -99,6 +100,13 @@ describe('authentication, owners and limits', () => {
   afterAll(async () => {
     await system?.stop();
     await issuer?.stop();
+  });
+
+  it('refuses to start on a bad token list, naming the entry', async () => {
+    const list = [tokenListEntry('alice', ['submit'], 'a'), { ...tokenListEntry('bob', ['read', 'superuser'], 'b') }, tokenListEntry('alice', ['read'], 'c')];
+    const api = AppProcess.start('api', { AUTH_TOKENS: JSON.stringify(list) });
+    expect(await api.exited).toBe(78);
+    expect(api.lines.map((line) => line.stderr ?? '').join('')).toContain('Invalid environment variables: AUTH_TOKENS entry 2 ("bob"): unknown role "superuser" (roles are submit, read, cancel, admin)');
   });
 
   describe('401 and 403', () => {

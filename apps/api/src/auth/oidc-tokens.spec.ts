@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiConfig, InvalidConfigurationError, loadConfig } from '@app/config';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,23 @@ describe('OIDC tokens', () => {
     expect(rolesOf(payload.roles)).toEqual(new Set(['read']));
     expect(rolesOf(payload.realm_access.roles)).toEqual(new Set(['submit', 'cancel']));
     expect(rolesOf(42)).toEqual(new Set());
+  });
+
+  it('refuses to start with an issuer but no key set or audience', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(ApiConfig, env);
+        return [];
+      } catch (error) {
+        return (error as InvalidConfigurationError).problems;
+      }
+    };
+    expect(problems({ OIDC_ISSUER: 'https://issuer.example' })).toEqual([
+      expect.stringContaining('OIDC_AUDIENCE is required when OIDC_ISSUER is set'),
+      expect.stringContaining('OIDC_JWKS_URL is required when OIDC_ISSUER is set'),
+    ]);
+    expect(problems({ OIDC_ISSUER: 'https://issuer.example', OIDC_AUDIENCE: 'cloud-worker', OIDC_JWKS_URL: 'https://issuer.example/jwks' })).toEqual([]);
+    expect(problems({})).toEqual([]);
   });
 
   describe('against a key set served over HTTP', () => {
