@@ -39,7 +39,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as {
 };
 
 export type LoadSpec =
-  | { kind: 'http'; url: string; body: string; concurrency: number; seconds: number }
+  | { kind: 'http'; url: string; body: string; concurrency: number; seconds: number; token: string }
   | { kind: 'amqp'; url: string; queue: string; body: string; concurrency: number; seconds: number }
   | { kind: 's3'; storage: ObjectStorageOptions; bucket: string; body: string; concurrency: number; seconds: number };
 
@@ -72,7 +72,7 @@ async function httpLoad(spec: Extract<LoadSpec, { kind: 'http' }>): Promise<Load
   const options = {
     url: spec.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` },
     body: spec.body,
     connections: spec.concurrency,
     duration: spec.seconds,

@@ -81,7 +81,7 @@ async function fill(store: JobRecordStore, total: number): Promise<Record<JobSta
       const i = next++;
       const status = pick(i / total);
       counts[status]++;
-      const record: JobRecord = { ...newJobRecord({ id: randomUUID(), image: 'mstc/python-test', jobName: 'bench', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 }, new Date(base + i * 1000).toISOString()), status };
+      const record: JobRecord = { ...newJobRecord({ id: randomUUID(), image: 'mstc/python-test', jobName: 'bench', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 }, 'bench', new Date(base + i * 1000).toISOString()), status };
       await store.create(record);
     }
   };

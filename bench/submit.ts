@@ -5,7 +5,7 @@
  * record's size. A submission writes the record (with its two index markers) and publishes twice (the queued
  * event, then the work request), each confirmed.
  */
-import { AMQP_URL } from '../test/support/system.js';
+import { AMQP_URL, TEST_ADMIN_TOKEN } from '../test/support/system.js';
 import { startSystem, stopSystem, storageOptions, type BenchSettings } from './harness.js';
 import { runLoads, type LoadResult } from './load.js';
 
@@ -28,14 +28,14 @@ export async function benchSubmit(
 ): Promise<SubmitRound[]> {
   const system = await startSystem(settings, { workers: 0, api: true, concurrency: 1 });
   try {
-    const sample = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: WORK_REQUEST });
+    const sample = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, body: WORK_REQUEST });
     if (sample.status !== 202) throw new Error(`POST /jobs answered ${sample.status}: ${await sample.text()}`);
     const record = await sample.text();
     const s3 = system.s3;
     const results: SubmitRound[] = [];
     for (let round = 0; round < plan.rounds; round++) {
       const before = s3.requests.length;
-      const [submit] = await runLoads([{ kind: 'http', url: `${system.apiUrl}/jobs`, body: WORK_REQUEST, concurrency: SUBMIT_CONCURRENCY, seconds: plan.seconds }]);
+      const [submit] = await runLoads([{ kind: 'http', url: `${system.apiUrl}/jobs`, body: WORK_REQUEST, token: TEST_ADMIN_TOKEN, concurrency: SUBMIT_CONCURRENCY, seconds: plan.seconds }]);
       const s3PerSubmit = (s3.requests.length - before) / (submit.requests - submit.failed);
       const [amqp, put] = await runLoads([
         { kind: 'amqp', url: AMQP_URL, queue: `${system.names.workQueue}.baseline`, body: WORK_REQUEST, concurrency: SUBMIT_CONCURRENCY, seconds: plan.baselineSeconds },

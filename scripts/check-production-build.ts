@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { connectionEnv, TestSystem } from '../test/support/system.js';
+import { authEnv, connectionEnv, TEST_ADMIN_TOKEN, TestSystem } from '../test/support/system.js';
 import { parseDockerfile, replayStages, type ReplayedStage } from './check-production-build-dockerfile.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -41,8 +41,8 @@ try {
   step('starting the S3 test server and the Kubernetes simulator');
   const system = await TestSystem.start({ workers: 0, api: false });
   cleanups.push(() => system.stop());
-  // Only what connects the apps: they run on the image's own defaults otherwise.
-  const env = connectionEnv(system.names, system.s3, system.sim);
+  // Only what connects the apps, and the api's token list: they run on the image's own defaults otherwise.
+  const env = { ...connectionEnv(system.names, system.s3, system.sim), ...authEnv() };
 
   step(`starting both apps as the image does: ${[...image.entrypoint, '<app>'].join(' ')} (Node ${process.version} here)`);
   apps = await Promise.all(['api', 'cloud-worker'].map((name) => startApp(image, name, env)));
@@ -110,7 +110,7 @@ async function expectStatus(app: RunningApp, path: string, status: number): Prom
 async function runHelmTestScript(apiUrl: string): Promise<void> {
   // mstc/python-test is in the simulator's image catalogue; in a cluster the chart uses tests.jobImage.
   const child = spawn(process.execPath, [HELM_TEST_SCRIPT], {
-    env: { PATH: process.env.PATH, API_URL: apiUrl, JOB_IMAGE: 'mstc/python-test', TIMEOUT_SECONDS: '120' },
+    env: { PATH: process.env.PATH, API_URL: apiUrl, API_TOKEN: TEST_ADMIN_TOKEN, JOB_IMAGE: 'mstc/python-test', TIMEOUT_SECONDS: '120' },
     stdio: 'inherit',
   });
   const [code] = (await once(child, 'exit')) as [number | null];

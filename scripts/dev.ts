@@ -6,12 +6,16 @@
 // apps first; when it is SIGKILLed, each part ends by itself: the apps and the simulator's containers get SIGTERM
 // from the kernel (spawnTethered), a private broker sees its stdin pipe close, and the S3 server and the simulator
 // live in this process. `--no-build` skips the build (a restart, the tests).
+//
+// The api runs with authentication on: the local user gets a token with every role, kept in .local/token (made on
+// the first start, reused after) and printed with the rest.
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKubeSim } from '../tools/kube-sim/index.js';
+import { keptToken, tokenListEntry } from '../tools/local-stack/api-tokens.js';
 import { AppProcess, type AppName } from '../tools/local-stack/app-process.js';
 import { NoBrokerError, resolveBroker, shownUrl } from '../tools/local-stack/broker.js';
 import { provisionJobsUser } from '../tools/local-stack/s3-secret.js';
@@ -93,6 +97,9 @@ async function main(): Promise<void> {
   ready('simulator', `${sim.url}, kubeconfig ${shown(kubeconfig)}`);
   if (stopping) return;
 
+  const { owner, token, tokenFile } = await localUserToken();
+  ready('token', `for ${owner} (submit, read, cancel, admin) in ${shown(tokenFile)}`);
+
   // The apps get this process's environment, so that any of their settings can be given (CONCURRENCY=2 npm run
   // dev), under what dev decides itself: the broker, the S3 server, the simulator, the ports.
   const env = {
@@ -105,6 +112,8 @@ async function main(): Promise<void> {
     S3_SECRET_KEY: settings.s3SecretKey,
     KUBECONFIG: kubeconfig,
     ...jobsUser.env,
+    // More users go in AUTH_TOKENS_FILE, which the api reads alongside.
+    AUTH_TOKENS: JSON.stringify([tokenListEntry(owner, ['submit', 'read', 'cancel', 'admin'], token)]),
   };
   running.push({ name: 'the apps', stop: stopApps });
   const apiUrl = `http://localhost:${settings.apiPort}`;
@@ -119,10 +128,22 @@ cloud-worker is running
   S3 (MinIO API)      ${s3.endpoint}   (access key ${settings.s3AccessKey}, Jobs' ${jobsUser.accessKey}; objects under ${shown(s3Dir)})
   Kubernetes (sim)    ${sim.url}   (kubectl --kubeconfig ${shown(kubeconfig)} get jobs)
   RabbitMQ            ${shownUrl(broker.url)}   (${broker.source})
+  api token (${owner})   ${token}
+                      curl -H "authorization: Bearer $(cat ${shown(tokenFile)})" ${apiUrl}/jobs
 Press Ctrl-C to stop.
 `);
   // Quiet while starting (the readiness polls fail until then); from now on the apps' logs are the output.
   for (const app of apps) app.echo = true;
+}
+
+/** The local user's api token: owner `$USER` (or `local`), the token kept in <state>/token (mode 0600). */
+async function localUserToken(): Promise<{ owner: string; token: string; tokenFile: string }> {
+  const user = process.env.USER ?? '';
+  const owner = /^[\w.@:-]{1,128}$/.test(user) ? user : 'local';
+  const tokenFile = resolve(local, 'token');
+  await mkdir(local, { recursive: true });
+  const { token } = await keptToken(tokenFile);
+  return { owner, token, tokenFile };
 }
 
 /** Stops what runs, once, then exits; what starts meanwhile is pushed onto `running` and stopped as well. */

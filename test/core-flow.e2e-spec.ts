@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobRecord } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { ApiClient } from './support/http.js';
-import { eventually, pythonTestImage, TestSystem } from './support/system.js';
+import { eventually, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem } from './support/system.js';
 
 describe('the core flow over HTTP', () => {
   let system: TestSystem;
@@ -168,7 +168,7 @@ describe('the core flow over HTTP', () => {
     });
 
     it('refuses a body that is not JSON', async () => {
-      const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"image": "x",' });
+      const response = await fetch(`${system.apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, body: '{"image": "x",' });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { message: string }).message).toMatch(/not valid JSON/);
     });

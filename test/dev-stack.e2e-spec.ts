@@ -100,6 +100,11 @@ function inOwnNetwork(command: string): [string, string[]] {
   return ['unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${command}`]];
 }
 
+/** The local user's api token, as dev kept it. */
+function tokenOf(run: DevRun): string {
+  return readFileSync(join(run.localDir, 'token'), 'utf8').trim();
+}
+
 async function untilReady(run: DevRun, timeoutMs = 30_000): Promise<void> {
   await eventually(() => run.code !== undefined || run.stdout.includes(READY), timeoutMs, 'npm run dev to be ready');
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: undefined, stderr: '' });
@@ -220,8 +225,15 @@ describe('npm run dev', () => {
     expect(run.stdout).toContain('cloud-worker is running');
     expect(run.stdout).not.toContain('Health Check has failed');
 
-    const api = new ApiClient(() => run.apiUrl);
+    // Authentication is on: the local user's token, printed and kept in <state>/token for the user alone.
+    const token = tokenOf(run);
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(statSync(join(run.localDir, 'token')).mode & 0o777).toBe(0o600);
+    expect(run.stdout).toContain(token);
+    expect((await new ApiClient(() => run.apiUrl, null).submit(README_JOB)).status).toBe(401);
+    const api = new ApiClient(() => run.apiUrl, token);
     const submitted = await api.submit(README_JOB);
+    expect(submitted.body.owner).toBe(process.env.USER && /^[\w.@:-]{1,128}$/.test(process.env.USER) ? process.env.USER : 'local');
     expect(submitted.status).toBe(202);
     const record = await api.untilStatus(submitted.body.id, undefined, 30_000);
     expect(record).toMatchObject({ status: 'succeeded', logObject: `run-1-test-job-${submitted.body.id}.log` });
@@ -244,7 +256,7 @@ describe('npm run dev', () => {
   ] as const)('leaves no process and frees its ports after %s, a container running', async (_, target, signal) => {
     const run = await startDev(process.execPath, DEV);
     await untilReady(run);
-    const api = new ApiClient(() => run.apiUrl);
+    const api = new ApiClient(() => run.apiUrl, tokenOf(run));
     const started = await withRunningContainer(run, (body) => api.submit(body));
     expect(started).toEqual(THE_APPS);
 
@@ -293,7 +305,8 @@ describe('npm run dev', () => {
     // Its network is not the test's: the api is reached from inside it.
     const network = `/proc/${run.child.pid}/ns/net`;
     const started = await withRunningContainer(run, (body) => {
-      const post = spawnSync('nsenter', [`--net=${network}`, 'curl', '-sf', '-H', 'content-type: application/json', '-d', JSON.stringify(body), `${run.apiUrl}/jobs`]);
+      const authorization = `authorization: Bearer ${tokenOf(run)}`;
+      const post = spawnSync('nsenter', [`--net=${network}`, 'curl', '-sf', '-H', 'content-type: application/json', '-H', authorization, '-d', JSON.stringify(body), `${run.apiUrl}/jobs`]);
       expect(post.status).toBe(0);
     });
     expect(started).toEqual(THE_APPS);

@@ -1,5 +1,5 @@
 import type { JobRecord } from '@app/contracts';
-import { eventually } from './system.js';
+import { eventually, TEST_ADMIN_TOKEN } from './system.js';
 
 export interface Answer<T = unknown> {
   status: number;
@@ -7,15 +7,24 @@ export interface Answer<T = unknown> {
   body: T;
 }
 
-/** A small client of the api for tests: JSON in, JSON (or text) out, status kept. */
+/**
+ * A small client of the api for tests: JSON in, JSON (or text) out, status kept. It sends `token` as a bearer
+ * token (the tests' admin by default; null sends none), so that a test can act as another user.
+ */
 export class ApiClient {
-  constructor(private readonly baseUrl: () => string) {}
+  constructor(
+    private readonly baseUrl: () => string,
+    private readonly token: string | null = TEST_ADMIN_TOKEN,
+  ) {}
 
   /** `timeoutMs` bounds the whole exchange: past it the answer rejects (a TimeoutError) instead of hanging. */
   async request<T = unknown>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<Answer<T>> {
     const response = await fetch(`${this.baseUrl()}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(this.token !== null && { authorization: `Bearer ${this.token}` }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       ...(timeoutMs !== undefined && { signal: AbortSignal.timeout(timeoutMs) }),
     });

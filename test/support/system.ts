@@ -6,12 +6,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } from '../../tools/kube-sim/index.js';
+import { tokenListEntry } from '../../tools/local-stack/api-tokens.js';
 import { AppProcess } from '../../tools/local-stack/app-process.js';
 import { provisionJobsUser, type JobsUser } from '../../tools/local-stack/s3-secret.js';
 import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The api token of the tests' admin (owner `admin`): what ApiClient sends unless told otherwise. */
+export const TEST_ADMIN_TOKEN = 'e2e-admin-token';
+
+/** The api's token list with the tests' admin, and any more entries a test needs (see `tokenListEntry`). */
+export function authEnv(...more: ReturnType<typeof tokenListEntry>[]): Record<string, string> {
+  return { AUTH_TOKENS: JSON.stringify([tokenListEntry('admin', ['admin'], TEST_ADMIN_TOKEN), ...more]) };
+}
 
 export interface SystemNames {
   workExchange: string;
@@ -28,7 +37,10 @@ export interface SystemOptions {
   api?: boolean;
   /** 'mstc' uses the names MSTC clients know; the default gives each test file names of its own. */
   names?: 'mstc' | 'unique';
-  /** Extra environment for both apps. */
+  /**
+   * Extra environment for both apps. The api gets the tests' admin token (`authEnv()`) and a submission rate no
+   * test reaches unless this says otherwise.
+   */
   env?: Record<string, string>;
   sim?: KubeSimOptions;
   /**
@@ -113,6 +125,8 @@ export class TestSystem {
       ORPHAN_GRACE_SECONDS: '20',
       WATCH_STALL_SECONDS: '10',
       SHUTDOWN_TIMEOUT_SECONDS: '10',
+      ...authEnv(),
+      SUBMIT_RATE_PER_MINUTE: '1000000',
       ...options.env,
     };
     const system = new TestSystem(names, s3, sim, connection, channel, env, tempDir, proxies, jobsUser);

@@ -2,6 +2,8 @@ import { ApiConfig, ConfigModule } from '@app/config';
 import { LoggingModule, MetricsModule, type Logger } from '@app/observability';
 import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
+import type { StaticTokens } from './auth/static-tokens.js';
 import { jsonBodyParser } from './body-parser.js';
 import { DependencyErrorFilter } from './dependency-error.filter.js';
 import { HealthModule } from './health/health.module.js';
@@ -11,11 +13,14 @@ import { JobsModule } from './jobs/jobs.module.js';
 export class ApiModule implements NestModule {
   constructor(@Inject(ApiConfig) private readonly config: ApiConfig) {}
 
-  /** The configuration and the root logger, made once in `main.ts`, are global; every other module imports what it uses. */
-  static register(config: ApiConfig, logger: Logger): DynamicModule {
+  /**
+   * The configuration, the static tokens and the root logger, made once in `main.ts`, are global; every other
+   * module imports what it uses.
+   */
+  static register(config: ApiConfig, logger: Logger, staticTokens: StaticTokens): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.register(config), HealthModule, JobsModule, LoggingModule.register(logger), MetricsModule],
+      imports: [AuthModule.register(staticTokens), ConfigModule.register(config), HealthModule, JobsModule, LoggingModule.register(logger), MetricsModule],
       providers: [{ provide: APP_FILTER, useClass: DependencyErrorFilter }],
     };
   }

@@ -10,6 +10,8 @@ export function serveOpenApi(app: INestApplication, version: string): void {
         'The same requests can be published straight to RabbitMQ (`mstc.exchange`, routing key `mstc.queue.work`).',
     )
     .setVersion(version)
+    // A static API token or a JWT of the OIDC issuer, as `Authorization: Bearer <token>`; /health/* needs none.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A static API token, or a JWT of the configured OIDC issuer.' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });

@@ -13,6 +13,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import type { Options } from 'amqplib';
 import { Readable } from 'node:stream';
 import { ApiModule } from '../src/api.module.js';
+import type { Role } from '../src/auth/caller.js';
+import { sha256Of, StaticTokens } from '../src/auth/static-tokens.js';
 import { WorkQueue } from '../src/jobs/work-queue.js';
 
 /** Records in a map, listed newest first; a cursor is the offset of the next page. */
@@ -45,11 +47,12 @@ export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' |
     this.records.delete(record.id);
   }
 
-  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string, owner?: string): Promise<RecordPage> {
     const offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isInteger(offset) || offset < 0) throw new InvalidCursorError();
     const matching = [...this.records.values()]
       .filter((record) => statuses === 'all' || statuses.includes(record.status))
+      .filter((record) => owner === undefined || record.owner === owner)
       .sort((a, b) => b.queuedAt.localeCompare(a.queuedAt) || b.id.localeCompare(a.id));
     const end = offset + limit;
     return { records: matching.slice(offset, end), ...(end < matching.length && { nextCursor: String(end) }) };
@@ -127,9 +130,21 @@ export class FakeObjectStorage implements Pick<ObjectStorage, 'ping'> {
   }
 }
 
+/** The static tokens of the specs, by name: an admin, two owners that may do anything with their own jobs, a reader. */
+export const SPEC_TOKENS = { admin: 'spec-admin-token', alice: 'spec-alice-token', bob: 'spec-bob-token', reader: 'spec-reader-token' } as const;
+const SPEC_ROLES: Record<keyof typeof SPEC_TOKENS, Role[]> = { admin: ['admin'], alice: ['submit', 'read', 'cancel'], bob: ['submit', 'read', 'cancel'], reader: ['read'] };
+
+/** `Authorization` for one of the spec tokens. */
+export function bearer(name: keyof typeof SPEC_TOKENS): string {
+  return `Bearer ${SPEC_TOKENS[name]}`;
+}
+
 /** The whole api (its modules, pipes, filter and body parser as in production) over one set of fakes. */
 export class FakeEdges {
   readonly config = new ApiConfig();
+  readonly staticTokens = new StaticTokens(
+    Object.entries(SPEC_TOKENS).map(([name, token]) => ({ name, roles: SPEC_ROLES[name as keyof typeof SPEC_TOKENS], sha256: sha256Of(token) })),
+  );
   readonly records = new FakeRecordStore();
   readonly logs = new FakeJobLogs();
   readonly storage = new FakeObjectStorage();
@@ -138,7 +153,7 @@ export class FakeEdges {
 
   async compile(): Promise<TestingModule> {
     const logger = await createRootLogger({ app: 'spec', level: 'silent', format: 'json' });
-    return Test.createTestingModule({ imports: [ApiModule.register(this.config, logger)] })
+    return Test.createTestingModule({ imports: [ApiModule.register(this.config, logger, this.staticTokens)] })
       .overrideProvider(JobRecordStore)
       .useValue(this.records)
       .overrideProvider(JobLogs)

@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
 import { CommonConfig } from './common.config.js';
 import { ToBoolean, ToInteger } from './parsers.js';
 
@@ -27,13 +27,15 @@ export class ApiConfig extends CommonConfig {
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'OIDC_ISSUER must be an http:// or https:// URL' })
   OIDC_ISSUER?: string = undefined;
 
-  /** The audience a JWT must name (`aud`). */
-  @IsOptional()
+  /** The audience a JWT must name (`aud`); required with OIDC_ISSUER, so that tokens made for other apps are refused. */
+  @ValidateIf((config: ApiConfig) => config.OIDC_ISSUER !== undefined || config.OIDC_AUDIENCE !== undefined)
+  @IsDefined({ message: 'OIDC_AUDIENCE is required when OIDC_ISSUER is set' })
   @IsString()
   OIDC_AUDIENCE?: string = undefined;
 
-  /** Where the issuer's signing keys are published (JWKS). */
-  @IsOptional()
+  /** Where the issuer's signing keys are published (JWKS); required with OIDC_ISSUER. */
+  @ValidateIf((config: ApiConfig) => config.OIDC_ISSUER !== undefined || config.OIDC_JWKS_URL !== undefined)
+  @IsDefined({ message: 'OIDC_JWKS_URL is required when OIDC_ISSUER is set' })
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true }, { message: 'OIDC_JWKS_URL must be an http:// or https:// URL' })
   OIDC_JWKS_URL?: string = undefined;
 

@@ -27,6 +27,12 @@ export interface JobRecord {
   finishedAt: string | null;
   updatedAt: string;
   /**
+   * Who submitted the request: the api caller's token name or JWT subject, or for a message sent straight to
+   * RabbitMQ its `user_id` (else the worker's AMQP_DEFAULT_OWNER). Only its owner and admins see the job. Absent
+   * on records written before owners existed, which only admins see.
+   */
+  owner?: string;
+  /**
    * The statuses whose result events RabbitMQ has confirmed: the outbox of announcements. A status reached but
    * not listed here is still to be announced, by whichever worker next looks at the record. Absent on records
    * written before it existed, which count as fully announced.
@@ -38,10 +44,11 @@ export interface JobRecord {
  * The record of a request that has just been accepted. `announced` is what its writer declares announced with
  * the write itself: the api publishes the queued event right after, and removes the record should that fail.
  */
-export function newJobRecord(request: IdentifiedRequest, at: string, announced: JobStatus[] = []): JobRecord {
+export function newJobRecord(request: IdentifiedRequest, owner: string, at: string, announced: JobStatus[] = []): JobRecord {
   const { id, ...work } = request;
   return {
     id,
+    owner,
     jobName: uniqueJobName(request.jobName, id),
     status: 'queued',
     request: work,

@@ -5,9 +5,9 @@ import { startS3Server, type S3Server } from '../../../tools/s3-server/s3-server
 import { InvalidCursorError, JobRecordStore, RecordNotFoundError } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
 
-function newRecord(queuedAt: Date, status: JobStatus = 'queued'): JobRecord {
+function newRecord(queuedAt: Date, status: JobStatus = 'queued', owner = 'alice'): JobRecord {
   const request = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
-  return { ...newJobRecord(request, queuedAt.toISOString()), status };
+  return { ...newJobRecord(request, owner, queuedAt.toISOString()), status };
 }
 
 describe('JobRecordStore', () => {
@@ -153,7 +153,7 @@ describe('JobRecordStore', () => {
     await store.create(record);
     await store.update(record.id, { status: 'running', at: new Date().toISOString() });
     // A writer that died between its record write and its marker clean-up leaves the old marker behind.
-    await storage.put(`records-${bucketNumber}`, `index/queued/${(await import('./record-index.js')).sortKey(record.queuedAt, record.id)}`, '');
+    await storage.put(`records-${bucketNumber}`, `index/queued/${(await import('./record-index.js')).markerName(record)}`, '');
     expect((await store.list(['queued'], 10)).records).toEqual([]);
     expect((await store.list(['running'], 10)).records.map((r) => r.id)).toEqual([record.id]);
   });
@@ -178,8 +178,8 @@ describe('JobRecordStore', () => {
     expect(pages.flat()).toEqual([other.id, record.id]);
 
     // A marker such a create left behind (its writer died before removing it) is skipped and removed by a listing.
-    const { sortKey } = await import('./record-index.js');
-    const strayKey = sortKey('2026-03-03T00:00:03Z', record.id);
+    const { markerName } = await import('./record-index.js');
+    const strayKey = markerName({ ...record, queuedAt: '2026-03-03T00:00:03Z' });
     await storage.put(bucket, `index/queued/${strayKey}`, '');
     expect((await store.list(['queued'], 10)).records.map((r) => r.id)).toEqual([other.id, record.id]);
     const queuedMarkers = async () => (await storage.listKeys(bucket, 'index/queued/', { maxKeys: 10 })).keys;
@@ -190,5 +190,59 @@ describe('JobRecordStore', () => {
   it('rejects a cursor it did not hand out', async () => {
     const store = await freshStore();
     await expect(store.list('all', 5, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  describe('for one owner', () => {
+    it("lists only the owner's records, paged, while a listing for all shows every one", async () => {
+      const store = await freshStore();
+      const base = Date.parse('2026-04-01T00:00:00Z');
+      const owners = ['alice', 'bob', 'alice', 'carol', 'bob', 'alice'];
+      const records = owners.map((owner, i) => newRecord(new Date(base + i * 1000), 'queued', owner));
+      for (const record of records) await store.create(record);
+      const newestFirst = (owner?: string) => records.filter((r) => owner === undefined || r.owner === owner).reverse().map((r) => r.id);
+
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list('all', 2, cursor, 'alice');
+        pages.push(page.records.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(pages.flat()).toEqual(newestFirst('alice'));
+      expect((await store.list(['queued'], 10, undefined, 'bob')).records.map((r) => r.id)).toEqual(newestFirst('bob'));
+      expect((await store.list('all', 10, undefined, 'dave')).records).toEqual([]);
+      expect((await store.list('all', 10)).records.map((r) => r.id)).toEqual(newestFirst());
+    });
+
+    it('reads none of the other owners\' records to list one owner\'s', async () => {
+      const store = await freshStore();
+      const mine = newRecord(new Date('2026-04-02T00:00:00Z'), 'queued', 'alice');
+      await store.create(mine);
+      for (let i = 1; i <= 5; i++) await store.create(newRecord(new Date(Date.parse(mine.queuedAt) + i * 1000), 'queued', 'bob'));
+      const fresh = new JobRecordStore(storage, `records-${bucketNumber}`);
+      const reads: string[] = [];
+      const get = storage.get.bind(storage);
+      storage.get = async (bucket, key) => {
+        reads.push(key);
+        return get(bucket, key);
+      };
+      try {
+        expect((await fresh.list('all', 10, undefined, 'alice')).records.map((r) => r.id)).toEqual([mine.id]);
+      } finally {
+        storage.get = get;
+      }
+      expect(reads).toEqual([`jobs/${mine.id}.json`]);
+    });
+
+    it('keeps records written before owners readable: listed for all, never for an owner', async () => {
+      const store = await freshStore();
+      const { owner: _owner, ...old } = newRecord(new Date('2026-04-03T00:00:00Z'));
+      await store.create(old);
+      expect((await storage.listKeys(`records-${bucketNumber}`, 'index/all/', { maxKeys: 10 })).keys).toEqual([`index/all/${(await import('./record-index.js')).sortKey(old.queuedAt, old.id)}`]);
+      expect((await store.list('all', 10)).records.map((r) => r.id)).toEqual([old.id]);
+      expect((await store.list('all', 10, undefined, 'alice')).records).toEqual([]);
+      await store.update(old.id, { status: 'running', at: new Date().toISOString() });
+      expect((await store.list(['running'], 10)).records.map((r) => r.id)).toEqual([old.id]);
+    });
   });
 });

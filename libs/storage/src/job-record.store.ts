@@ -1,6 +1,6 @@
 import { applyStatusChange, isLaterStatus, isTerminal, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
-import { ALL_INDEX, decodeCursor, encodeCursor, idOfSortKey, indexKey, indexPrefix, recordKey, sortKey } from './record-index.js';
+import { ALL_INDEX, decodeCursor, encodeCursor, idOfMarker, indexKey, indexPrefix, markerName, ownerTag, ownerTagOf, recordKey } from './record-index.js';
 
 export class RecordNotFoundError extends Error {
   constructor(id: string) {
@@ -24,6 +24,8 @@ export interface RecordPage {
 
 /** Compare-and-swap rounds before giving up; each lost round means another writer made progress. */
 const MAX_UPDATE_ATTEMPTS = 20;
+/** Markers listed at once when a listing is for one owner: names are cheap to list, only the owner's are read. */
+const OWNER_SCAN_KEYS = 1000;
 /** Records whose last seen version is kept; a worker changes about as many at once as it runs Jobs. */
 const KNOWN_VERSIONS_LIMIT = 2000;
 
@@ -57,7 +59,7 @@ export class JobRecordStore {
 
   /** Writes a new record; when one with this id exists already, returns it unchanged instead. */
   async create(record: JobRecord): Promise<{ created: boolean; record: JobRecord }> {
-    const key = sortKey(record.queuedAt, record.id);
+    const key = markerName(record);
     await Promise.all([this.writeMarker(ALL_INDEX, key), this.writeMarker(record.status, key)]);
     try {
       const etag = await this.storage.put(this.bucket, recordKey(record.id), JSON.stringify(record), { contentType: 'application/json', ifNoneMatch: '*' });
@@ -68,7 +70,7 @@ export class JobRecordStore {
       const existing = await this.get(record.id);
       if (!existing) throw error;
       // A repeated submission carries a later queuedAt, so the markers just written name the record a second time.
-      if (sortKey(existing.queuedAt, existing.id) !== key) await this.removeMarkers([ALL_INDEX, record.status], key);
+      if (markerName(existing) !== key) await this.removeMarkers([ALL_INDEX, record.status], key);
       return { created: false, record: existing };
     }
   }
@@ -79,7 +81,7 @@ export class JobRecordStore {
 
   /** Removes a record that was never announced (its publish failed), with its markers. */
   async remove(record: JobRecord): Promise<void> {
-    const key = sortKey(record.queuedAt, record.id);
+    const key = markerName(record);
     this.knownVersions.delete(record.id);
     await this.storage.remove(this.bucket, recordKey(record.id));
     await this.removeMarkers([ALL_INDEX, record.status], key);
@@ -94,7 +96,7 @@ export class JobRecordStore {
       const current = known ?? (await this.read(id));
       if (!current) throw new RecordNotFoundError(id);
       const result = applyStatusChange(current.record, change);
-      const key = sortKey(current.record.queuedAt, id);
+      const key = markerName(current.record);
       if (result.record === current.record) {
         // Only a record just read may decide that nothing is to be written; a known version may be behind.
         if (known) {
@@ -124,27 +126,40 @@ export class JobRecordStore {
   }
 
   /**
-   * Records with one of the statuses (or all), newest first. Lists only the index prefixes of those statuses and
-   * reads only the records of the page.
+   * Records with one of the statuses (or all), newest first; with `owner`, only that owner's. Lists only the index
+   * prefixes of those statuses and reads only the records of the page: an owner's markers are told by their tag.
    */
-  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string): Promise<RecordPage> {
+  async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string, owner?: string): Promise<RecordPage> {
     let after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (cursor !== undefined && after === undefined) throw new InvalidCursorError();
     const indexes = statuses === 'all' ? [ALL_INDEX] : [...statuses];
+    const tag = owner === undefined ? undefined : ownerTag(owner);
     const records: JobRecord[] = [];
     let exhausted = false;
     while (records.length < limit && !exhausted) {
-      const { keys, more } = await this.mergedKeys(indexes, after, limit - records.length);
-      exhausted = !more;
-      const candidates = await Promise.all(keys.map(async ({ index, key }) => ({ index, key, record: await this.get(idOfSortKey(key)) })));
+      const wanted = limit - records.length;
+      const { keys, more } = await this.mergedKeys(indexes, after, tag === undefined ? wanted : OWNER_SCAN_KEYS);
+      // The markers to read: the owner's (every one without an owner), no more than the page still needs.
+      const toRead: typeof keys = [];
+      let consumed = keys.length;
+      for (const [position, marker] of keys.entries()) {
+        if (tag !== undefined && ownerTagOf(marker.key) !== tag) continue;
+        toRead.push(marker);
+        if (toRead.length === wanted) {
+          consumed = position + 1;
+          break;
+        }
+      }
+      exhausted = !more && consumed === keys.length;
+      if (consumed > 0) after = keys[consumed - 1].key;
+      const candidates = await Promise.all(toRead.map(async ({ index, key }) => ({ index, key, record: await this.get(idOfMarker(key)) })));
       for (const { index, key, record } of candidates) {
-        after = key;
         if (!record) continue;
-        const stale = sortKey(record.queuedAt, record.id) !== key || (index !== ALL_INDEX && isLaterStatus(record.status, index as JobStatus));
+        const stale = markerName(record) !== key || (index !== ALL_INDEX && isLaterStatus(record.status, index as JobStatus));
         if (stale) {
           // Left by a repeated create, or by a status the record has moved past: it can never be current again.
           void this.removeMarkers([index as JobStatus | typeof ALL_INDEX], key).catch(() => undefined);
-        } else if (statuses === 'all' || statuses.includes(record.status)) {
+        } else if ((statuses === 'all' || statuses.includes(record.status)) && (owner === undefined || record.owner === owner)) {
           if (!records.some((kept) => kept.id === record.id)) records.push(record);
         }
       }
@@ -152,7 +167,7 @@ export class JobRecordStore {
     return { records, ...(!exhausted && after !== undefined && { nextCursor: encodeCursor(after) }) };
   }
 
-  /** The next `count` sort keys after `after` across the given indexes, merged in key order. */
+  /** The next `count` marker names after `after` across the given indexes, merged in key order. */
   private async mergedKeys(indexes: string[], after: string | undefined, count: number) {
     const pages = await Promise.all(
       indexes.map(async (index) => {

@@ -4,9 +4,12 @@ import { StorageHealthIndicator } from '@app/storage';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { Public } from '../auth/auth.decorators.js';
 import { WorkQueue } from '../jobs/work-queue.js';
 
+/** Open to all, as probes carry no token; it tells only up or down. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { FakeEdges } from '../../test/fakes.js';
+import { bearer, FakeEdges } from '../../test/fakes.js';
 
 const work = { image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket' };
 
 describe('JobsController', () => {
   let edges: FakeEdges;
   let app: INestApplication;
-  const api = () => request(app.getHttpServer());
+  const api = () => request.agent(app.getHttpServer()).set('authorization', bearer('admin'));
   const submit = (body: unknown) => api().post('/jobs').send(body as object);
 
   beforeEach(async () => {

@@ -1,8 +1,11 @@
 import type { JobRecord, WorkRequest } from '@app/contracts';
 import { WorkRequestDto } from '@app/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile, type ArgumentMetadata } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile, UseGuards, type ArgumentMetadata } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CurrentCaller, RequiresRole } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/caller.js';
+import { SubmitRateGuard } from '../auth/submit-rate.guard.js';
 import { QueryPipe } from '../invalid-input.js';
 import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
 import { ListJobsQuery } from './dto/list-jobs.query.js';
@@ -33,6 +36,8 @@ export class JobsController {
 
   @Post()
   @HttpCode(202)
+  @RequiresRole('submit')
+  @UseGuards(SubmitRateGuard)
   @ApiOperation({
     summary: 'Submit a work request',
     description:
@@ -52,50 +57,55 @@ export class JobsController {
   @ApiResponse({ status: 200, type: JobRecordDto, description: 'This id was submitted before with the same request.' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Invalid request: every field at fault is named with its rule.' })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'The id was already used for a different request.' })
+  @ApiResponse({ status: 429, type: ErrorDto, description: 'Over the submissions per minute allowed to one owner (`SUBMIT_RATE_PER_MINUTE`); `Retry-After` says in how many seconds to try again.' })
   @ApiResponse({ status: 503, type: ErrorDto, description: 'RabbitMQ or the S3 store is unavailable; nothing was stored.' })
-  async submit(@Body(WorkRequestPipe) request: WorkRequest, @Res({ passthrough: true }) response: Response): Promise<JobRecord> {
-    const { record, replayed } = await this.jobs.submit(request);
+  async submit(@Body(WorkRequestPipe) request: WorkRequest, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: Response): Promise<JobRecord> {
+    const { record, replayed } = await this.jobs.submit(request, caller);
     if (replayed) response.status(200);
     response.setHeader('Location', `/jobs/${record.id}`);
     return record;
   }
 
   @Get()
-  @ApiOperation({ summary: 'List jobs', description: 'Newest first, optionally of some statuses only, paged with an opaque cursor.' })
+  @RequiresRole('read')
+  @ApiOperation({ summary: 'List jobs', description: "Newest first, optionally of some statuses only, paged with an opaque cursor; the caller's own jobs only, every job for admin." })
   @ApiOkResponse({ type: JobPageDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Unknown status, bad limit or cursor.' })
-  async list(@Query(QueryPipe) query: ListJobsQuery): Promise<JobPageDto> {
-    return this.jobs.list(query.status ?? 'all', query.limit, query.cursor);
+  async list(@Query(QueryPipe) query: ListJobsQuery, @CurrentCaller() caller: Caller): Promise<JobPageDto> {
+    return this.jobs.list(caller, query.status ?? 'all', query.limit, query.cursor);
   }
 
   @Get(':id')
+  @RequiresRole('read')
   @ApiOperation({ summary: 'One job' })
   @ApiOkResponse({ type: JobRecordDto })
-  @ApiResponse({ status: 404, type: ErrorDto })
-  get(@JobId() id: string): Promise<JobRecord> {
-    return this.jobs.get(id);
+  @ApiResponse({ status: 404, type: ErrorDto, description: "Unknown job, or another owner's." })
+  get(@JobId() id: string, @CurrentCaller() caller: Caller): Promise<JobRecord> {
+    return this.jobs.get(id, caller);
   }
 
   @Delete(':id')
   @HttpCode(202)
+  @RequiresRole('cancel')
   @ApiOperation({
     summary: 'Cancel a job',
     description: 'The record becomes `cancelled` at once; the worker following the Job stores its log so far and deletes the Job (propagation Background).',
   })
   @ApiResponse({ status: 202, type: JobRecordDto })
-  @ApiResponse({ status: 404, type: ErrorDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: "Unknown job, or another owner's." })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'The job has already ended.' })
-  cancel(@JobId() id: string): Promise<JobRecord> {
-    return this.jobs.cancel(id);
+  cancel(@JobId() id: string, @CurrentCaller() caller: Caller): Promise<JobRecord> {
+    return this.jobs.cancel(id, caller);
   }
 
   @Get(':id/log')
+  @RequiresRole('read')
   @ApiOperation({ summary: "The job's stored log" })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The log as stored in the output bucket.', schema: { type: 'string', example: 'Started\nINPUT_BUCKET: test.inputs\n…\nSUCCESS\n' } })
-  @ApiResponse({ status: 404, type: ErrorDto, description: 'Unknown job, or no log stored yet.' })
-  async log(@JobId() id: string): Promise<StreamableFile> {
-    const { stream, size } = await this.jobs.openLog(id);
+  @ApiResponse({ status: 404, type: ErrorDto, description: "Unknown job, another owner's, or no log stored yet." })
+  async log(@JobId() id: string, @CurrentCaller() caller: Caller): Promise<StreamableFile> {
+    const { stream, size } = await this.jobs.openLog(id, caller);
     return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', length: size });
   }
 }

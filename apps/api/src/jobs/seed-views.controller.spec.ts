@@ -3,12 +3,12 @@ import { newJobRecord, type JobRecord, type JobStatus } from '@app/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { FakeEdges } from '../../test/fakes.js';
+import { bearer, FakeEdges } from '../../test/fakes.js';
 
 describe('SeedViewsController', () => {
   let edges: FakeEdges;
   let app: INestApplication;
-  const api = () => request(app.getHttpServer());
+  const api = () => request.agent(app.getHttpServer()).set('authorization', bearer('admin'));
   const byStatus = new Map<JobStatus, JobRecord>();
 
   beforeEach(async () => {
@@ -16,7 +16,7 @@ describe('SeedViewsController', () => {
     let second = 0;
     for (const status of ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const) {
       const work = { id: randomUUID(), image: 'mstc/python-test', jobName: status.replace('_', '-'), inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
-      const record = { ...newJobRecord(work, `2026-01-01T00:00:0${second++}.000Z`), status };
+      const record = { ...newJobRecord(work, 'alice', `2026-01-01T00:00:0${second++}.000Z`), status };
       edges.records.records.set(record.id, record);
       byStatus.set(status, record);
     }

@@ -47,7 +47,7 @@ export class IntakeController {
     const id = requestIdOf(body, delivery.message.properties);
     const validation = validateWorkRequest(body, this.rules);
     if (validation.ok) {
-      this.reconciler.receive({ ...validation.request, id }, delivery);
+      this.reconciler.receive({ ...validation.request, id }, delivery, ownerOf(delivery, this.config.AMQP_DEFAULT_OWNER));
       this.metrics.messages.inc({ outcome: 'accepted' });
       return;
     }
@@ -75,6 +75,11 @@ export class IntakeController {
     const limit = this.config.MAX_REQUEST_BYTES;
     return delivery.message.content.length > limit ? `the message is larger than the limit of ${limit} bytes` : undefined;
   }
+}
+
+/** A message's owner: its `user_id`, which RabbitMQ checks against the connection's user, else the configured default. */
+function ownerOf(delivery: RmqDelivery, defaultOwner: string): string {
+  return delivery.message.properties.userId || defaultOwner;
 }
 
 function deliveryOf(context: RmqContext): RmqDelivery {

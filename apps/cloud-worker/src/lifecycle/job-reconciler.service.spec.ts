@@ -94,7 +94,7 @@ describe('JobReconciler', () => {
     const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15, ...overrides };
     const delivery = new FakeDelivery(request, request.id);
     delivery.recorded = recorded;
-    reconciler.receive(request, delivery);
+    reconciler.receive(request, delivery, 'mstc');
     return { request, delivery };
   }
 
@@ -210,7 +210,7 @@ describe('JobReconciler', () => {
     expect(records.reads).toBe(0);
 
     const id = randomUUID();
-    records.records.set(id, newJobRecord({ ...straight.request, id }, new Date().toISOString(), ['queued']));
+    records.records.set(id, newJobRecord({ ...straight.request, id }, 'mstc', new Date().toISOString(), ['queued']));
     const { request, delivery } = submit({ id }, true);
     await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
@@ -328,7 +328,7 @@ describe('JobReconciler', () => {
     const { request, delivery } = submit();
     const job = await jobOf(request);
     const second = new FakeDelivery(request, request.id);
-    reconciler.receive(request, second);
+    reconciler.receive(request, second, 'mstc');
     await runToEnd(request);
     await until(() => delivery.acked && second.acked, 'both acknowledgements');
     expect(kube.count('create ')).toBe(1);
@@ -374,7 +374,7 @@ describe('JobReconciler', () => {
     const { request, delivery } = submit();
     await jobOf(request);
     const other = new FakeDelivery({}, request.id);
-    reconciler.receive({ ...request, jobName: 'other' }, other);
+    reconciler.receive({ ...request, jobName: 'other' }, other, 'mstc');
     await until(() => other.acked, 'the refusal');
     expect(publisher.to('mstc.queue.work.dead-letter')[0].options.headers?.['x-cloud-worker-rejection']).toContain('already used');
     await runToEnd(request);

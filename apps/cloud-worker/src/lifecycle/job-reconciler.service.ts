@@ -2,7 +2,7 @@ import { WorkerConfig } from '@app/config';
 import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
 import { buildJob, COLLECTED_ANNOTATION, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
-import { ROOT_LOGGER, type Logger } from '@app/observability';
+import { audit, ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
 import type { V1Job } from '@kubernetes/client-node';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -22,6 +22,8 @@ import { credentialsNotIssued, jobNotCreated, LOG_NOT_STORED_REASON, observeOutc
 interface HeldDelivery {
   request: IdentifiedRequest;
   delivery: Delivery;
+  /** Who sent it (its `user_id`, or AMQP_DEFAULT_OWNER): the owner of a record made for it. */
+  owner: string;
 }
 
 /** What this worker knows of one request it follows, keyed by the request id. */
@@ -120,14 +122,14 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     return this.queue.retrying();
   }
 
-  /** A valid work request from the queue; its message is held until the request is answered. */
-  receive(request: IdentifiedRequest, delivery: Delivery): void {
+  /** A valid work request from the queue, sent by `owner`; its message is held until the request is answered. */
+  receive(request: IdentifiedRequest, delivery: Delivery, owner: string): void {
     const known = this.tracked.has(request.id);
     const entry = this.track(request.id);
     // A first message without a record made for it (sent straight to RabbitMQ) goes straight to creating one; the
     // create returns the record instead should it exist after all, so only a read is saved.
     if (!known && !delivery.recorded && !delivery.redelivered) entry.recordStale = false;
-    entry.deliveries.push({ request, delivery });
+    entry.deliveries.push({ request, delivery, owner });
     entry.orphanSince = undefined;
     this.queue.add(request.id);
   }
@@ -289,13 +291,14 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async createRecord(entry: TrackedRequest): Promise<void> {
-    const { request } = entry.deliveries[0];
+    const { request, owner } = entry.deliveries[0];
     // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
-    const { created, record } = await this.records.create(newJobRecord(request, new Date().toISOString()));
+    const { created, record } = await this.records.create(newJobRecord(request, owner, new Date().toISOString()));
     entry.record = record;
     if (!created) return;
     entry.applied.add('queued');
     entry.log.info({ image: request.image }, 'work request received');
+    audit(this.logger, { action: 'submit', owner, source: 'amqp', id: request.id, image: request.image });
   }
 
   private async rejectConflicts(entry: TrackedRequest): Promise<void> {

@@ -9,7 +9,7 @@ const succeeded: Outcome = { status: 'succeeded', reason: null, exitCode: 0, pod
 
 function record(status: JobStatus, extra: Partial<JobRecord> = {}): JobRecord {
   const started = status !== 'queued' && status !== 'cancelled' ? { startedAt: at } : {};
-  return { ...newJobRecord(request, at, ['queued']), status, ...started, ...extra };
+  return { ...newJobRecord(request, 'mstc', at, ['queued']), status, ...started, ...extra };
 }
 
 function situation(overrides: Partial<Situation> = {}): Situation {

@@ -42,6 +42,13 @@ export class JobRecordDto implements JobRecord {
   updatedAt!: string;
 
   @ApiProperty({
+    required: false,
+    example: 'alice',
+    description: "Who submitted it: the token's name or the JWT's owner claim, or for a message sent to RabbitMQ its `user_id` (else the worker's default). Absent on records written before owners existed.",
+  })
+  owner?: string;
+
+  @ApiProperty({
     enum: JOB_STATUSES,
     isArray: true,
     required: false,
