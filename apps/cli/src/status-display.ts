@@ -1,0 +1,42 @@
+import type { JobRecord } from '../../../libs/contracts/src/job-record.js';
+import { colorStatus, formatDuration, runTime } from './format.js';
+import type { Terminal } from './terminal.js';
+
+/**
+ * A job's progress for people: on a terminal one live line (queued for …, running for …), redrawn every second;
+ * elsewhere a plain line per status, on stderr.
+ */
+export class StatusDisplay {
+  private record: JobRecord | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly terminal: Terminal) {
+    if (terminal.interactive) this.timer = setInterval(() => this.draw(), 1000).unref();
+  }
+
+  update(record: JobRecord): void {
+    const changed = record.status !== this.record?.status;
+    this.record = record;
+    if (this.terminal.interactive) this.draw();
+    else if (changed) this.terminal.info(`${new Date().toISOString()} job ${record.id} ${this.describe(record)}`);
+  }
+
+  /** Stops redrawing and removes the line; the summary says how it ended. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.terminal.clearStatus();
+  }
+
+  private draw(): void {
+    if (this.record) this.terminal.status(this.describe(this.record, this.terminal.err));
+  }
+
+  private describe(record: JobRecord, c = this.terminal.err): string {
+    const status = colorStatus(record.status, c);
+    if (record.status === 'queued') return `${status} for ${formatDuration(Date.now() - Date.parse(record.queuedAt))}`;
+    if (record.status === 'running') return `${status} for ${formatDuration(runTime(record) ?? 0)}`;
+    const details = [record.reason, record.exitCode === null ? null : `exit code ${record.exitCode}`].filter(Boolean).join(', ');
+    const ran = runTime(record);
+    return `${status}${details ? ` (${details})` : ''}${ran === undefined ? '' : ` after ${formatDuration(ran)}`}`;
+  }
+}
