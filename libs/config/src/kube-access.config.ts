@@ -45,6 +45,18 @@ export class KubeAccessConfig extends CommonConfig {
   @Min(100, { message: 'KUBE_REQUEST_TIMEOUT_MS must be at least 100' })
   KUBE_REQUEST_TIMEOUT_MS = 30_000;
 
+  /** The server ends each watch after this long and the worker resumes it from the last resourceVersion. */
+  @ToInteger()
+  @IsInt({ message: 'WATCH_TIMEOUT_SECONDS must be an integer' })
+  @Min(1, { message: 'WATCH_TIMEOUT_SECONDS must be at least 1' })
+  WATCH_TIMEOUT_SECONDS = 300;
+
+  /** A watch silent for this long (no event, no bookmark) is taken as stalled and replaced. */
+  @ToInteger()
+  @IsInt({ message: 'WATCH_STALL_SECONDS must be an integer' })
+  @Min(1, { message: 'WATCH_STALL_SECONDS must be at least 1' })
+  WATCH_STALL_SECONDS = 90;
+
   /** Whether JOB_S3_SECRET_KEY must be set (the worker's, with sts); the api only masks it when given. */
   protected get jobsUserRequired(): boolean {
     return false;

@@ -133,18 +133,6 @@ export class WorkerConfig extends KubeAccessConfig {
   @Min(0, { message: 'JOB_DEADLINE_MARGIN_SECONDS must be 0 or more' })
   JOB_DEADLINE_MARGIN_SECONDS = 120;
 
-  /** The server ends each watch after this long and the worker resumes it from the last resourceVersion. */
-  @ToInteger()
-  @IsInt({ message: 'WATCH_TIMEOUT_SECONDS must be an integer' })
-  @Min(1, { message: 'WATCH_TIMEOUT_SECONDS must be at least 1' })
-  WATCH_TIMEOUT_SECONDS = 300;
-
-  /** A watch silent for this long (no event, no bookmark) is taken as stalled and replaced. */
-  @ToInteger()
-  @IsInt({ message: 'WATCH_STALL_SECONDS must be an integer' })
-  @Min(1, { message: 'WATCH_STALL_SECONDS must be at least 1' })
-  WATCH_STALL_SECONDS = 90;
-
   /** How long a finished Job may wait for the worker holding its request before another worker finishes it. */
   @ToInteger()
   @IsInt({ message: 'ORPHAN_GRACE_SECONDS must be an integer' })

@@ -1,5 +1,7 @@
-import type { V1Secret } from '@kubernetes/client-node';
-import { S3_SECRET_SECRET_KEY, S3_SECRET_SESSION_TOKEN } from './labels.js';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { Readable } from 'node:stream';
+import { KubeApiError, type KubeApi } from './kube-api.js';
+import { BACKOFF_LIMIT_ANNOTATION, S3_SECRET_SECRET_KEY, S3_SECRET_SESSION_TOKEN } from './labels.js';
 
 /**
  * The one definition of a job's log as stored by the worker and as followed through the api, so that the two
@@ -36,11 +38,16 @@ export function podLogHeader(index: number, podName: string): string {
   return `${index > 0 ? '\n' : ''}==> pod ${podName} <==\n`;
 }
 
-/** The pods' parts in order, as they come: the part of the log that the api can follow live. */
-export async function* podLogsBody(parts: AsyncIterable<PodLogPart> | Iterable<PodLogPart>, headers: boolean): AsyncGenerator<Buffer> {
+/**
+ * The pods' parts in order, as they come: the part of the log that the api can follow live. `headers` may be
+ * asked only when the first part has come (a follower learns the backoffLimit from the first pod).
+ */
+export async function* podLogsBody(parts: AsyncIterable<PodLogPart> | Iterable<PodLogPart>, headers: boolean | (() => boolean)): AsyncGenerator<Buffer> {
   let index = 0;
+  let withHeaders: boolean | undefined;
   for await (const { podName, log, why } of parts) {
-    if (headers) yield Buffer.from(podLogHeader(index, podName));
+    withHeaders ??= typeof headers === 'function' ? headers() : headers;
+    if (withHeaders) yield Buffer.from(podLogHeader(index, podName));
     if (log) for await (const chunk of log) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     else yield Buffer.from(`(no log: ${why ?? `pod ${podName} is gone`})\n`);
     index++;
@@ -52,6 +59,24 @@ export async function* storedLogBody(parts: readonly PodLogPart[], backoffLimit:
   yield* podLogsBody(parts, podHeadersWanted(backoffLimit, parts.length));
   if (ending.note) yield Buffer.from(`${parts.length > 0 ? '\n' : ''}${ending.note}\n`);
   if (parts.length === 0 && !ending.note) yield Buffer.from(`No log could be read for Job ${ending.uniqueJobName}: ${ending.reason}.\n`);
+}
+
+/** The backoffLimit of the Job a pod belongs to, as the worker noted it on the pod (0 when absent). */
+export function backoffLimitOf(pod: V1Pod): number {
+  return Number(pod.metadata?.annotations?.[BACKOFF_LIMIT_ANNOTATION] ?? 0) || 0;
+}
+
+/**
+ * A pod's part of the log: its container's log as a stream (at most `limitBytes`), or why there is none: the
+ * pod is gone, or (400) the container never ran (still creating, or it could not start).
+ */
+export async function openPodLogPart(kube: KubeApi, namespace: string, podName: string, container: string, limitBytes: number): Promise<PodLogPart & { log?: Readable }> {
+  try {
+    return { podName, log: await kube.openPodLog(namespace, podName, container, limitBytes) };
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.code === 400)) throw error;
+    return { podName, log: undefined, why: error.message };
+  }
 }
 
 /** The values of a Job's own credentials Secret (JOB_S3_CREDENTIALS=sts) that a log must not show. */

@@ -1,6 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { plannedLogObject, type JobRecord } from '@app/contracts';
-import { JOB_NAME_LABEL, JOB_NAMESPACE, KubeApi, KubeApiError, maskSecrets, storedLogBody, type PodLogPart } from '@app/kube';
+import { JOB_NAME_LABEL, JOB_NAMESPACE, KubeApi, maskSecrets, openPodLogPart, storedLogBody, type PodLogPart } from '@app/kube';
 import { JobLogs } from '@app/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
@@ -64,15 +64,7 @@ export class LogCapture {
   private async openPodLogs(podNames: string[], container: string): Promise<Array<PodLogPart & { log?: Readable }>> {
     const opened: Array<PodLogPart & { log?: Readable }> = [];
     try {
-      for (const podName of podNames) {
-        try {
-          opened.push({ podName, log: await this.kube.openPodLog(this.namespace, podName, container, this.config.LOG_LIMIT_BYTES) });
-        } catch (error) {
-          // 400: the container never ran (still creating, or it could not start), so it has no log to read.
-          if (!(error instanceof KubeApiError && error.code === 400)) throw error;
-          opened.push({ podName, log: undefined, why: error.message });
-        }
-      }
+      for (const podName of podNames) opened.push(await openPodLogPart(this.kube, this.namespace, podName, container, this.config.LOG_LIMIT_BYTES));
     } catch (error) {
       for (const { log } of opened) log?.destroy();
       throw error;
