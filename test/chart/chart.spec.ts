@@ -1,5 +1,5 @@
 import { ApiConfig, CommonConfig, loadConfig, WorkerConfig } from '@app/config';
-import { KUBE_PERMISSIONS, MANAGED_BY, STS_KUBE_PERMISSIONS, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
+import { API_KUBE_PERMISSIONS, API_STS_KUBE_PERMISSIONS, KUBE_PERMISSIONS, MANAGED_BY, STS_KUBE_PERMISSIONS, MANAGED_BY_LABEL, S3_SECRET_ACCESS_KEY, S3_SECRET_SECRET_KEY } from '@app/kube';
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ interface ChartValues {
     limitRange: { enabled: boolean; default: object; defaultRequest: object; max: object };
     resourceQuota: { enabled: boolean; hard: Record<string, string> };
   };
-  api: PodPlacement & { auth: { existingSecret: string; tokens: Array<{ name: string; roles: string[]; sha256: string }> } };
+  api: PodPlacement & { sseKeepaliveSeconds: number; auth: { existingSecret: string; tokens: Array<{ name: string; roles: string[]; sha256: string }> } };
   worker: PodPlacement;
   networkPolicy: { enabled: boolean; kubernetesApi: { cidr: string; ports: number[] }; apiFrom: object[]; metricsFrom: object[]; amqpClientsFrom: object[] };
   tests: { jobImage: string };
@@ -419,7 +419,7 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     }
   });
 
-  it("grants the worker exactly KUBE_PERMISSIONS (and STS_KUBE_PERMISSIONS with jobs.s3.credentials sts) in the release namespace through its ServiceAccount, and the api no token", () => {
+  it('grants the worker exactly KUBE_PERMISSIONS (and STS_KUBE_PERMISSIONS with jobs.s3.credentials sts) in the release namespace through its ServiceAccount', () => {
     const { release, values } = rendered();
     const worker = release.app('cloud-worker').workload.pod;
     const bindings = release.all('RoleBinding').filter((binding) => (binding.subjects as Array<{ kind: string; name: string; namespace: string }>).some((subject) => subject.kind === 'ServiceAccount' && subject.name === worker.serviceAccountName && subject.namespace === NAMESPACE));
@@ -429,7 +429,27 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
     const expected = [...KUBE_PERMISSIONS, ...(perJobCredentials ? STS_KUBE_PERMISSIONS : [])].map((permission) => ({ apiGroups: [permission.apiGroup], resources: [permission.resource], verbs: [...permission.verbs] }));
     expect(permissionSet(role.rules as typeof expected)).toEqual(permissionSet(expected));
     expect(worker.automountServiceAccountToken).toBe(true);
-    expect(release.app('api').workload.pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("grants the api, through a ServiceAccount of its own, exactly API_KUBE_PERMISSIONS (read-only: pods, pods/log; and API_STS_KUBE_PERMISSIONS' get on Secrets with sts) in the Jobs' namespace, and tells it that namespace and what to mask", () => {
+    const current = rendered();
+    const { release, values } = current;
+    const api = release.app('api').workload.pod;
+    const worker = release.app('cloud-worker').workload.pod;
+    expect(api.serviceAccountName).toBeDefined();
+    expect(api.serviceAccountName).not.toBe(worker.serviceAccountName);
+    expect(api.automountServiceAccountToken).toBe(true);
+    expect(release.get('ServiceAccount', api.serviceAccountName!)).toMatchObject({ automountServiceAccountToken: false });
+    const bindings = release.all('RoleBinding').filter((binding) => (binding.subjects as Array<{ kind: string; name: string; namespace: string }>).some((subject) => subject.kind === 'ServiceAccount' && subject.name === api.serviceAccountName && subject.namespace === NAMESPACE));
+    expect(bindings).toHaveLength(1);
+    const role = release.get('Role', (bindings[0].roleRef as { name: string }).name);
+    const perJobCredentials = values.jobs.s3.credentials === 'sts';
+    const expected = [...API_KUBE_PERMISSIONS, ...(perJobCredentials ? API_STS_KUBE_PERMISSIONS : [])].map((permission) => ({ apiGroups: [permission.apiGroup], resources: [permission.resource], verbs: [...permission.verbs] }));
+    expect(permissionSet(role.rules as typeof expected)).toEqual(permissionSet(expected));
+    expect(JSON.stringify(role.rules)).not.toMatch(/create|delete|patch|update/);
+    const environment = appEnvironment(current, 'api');
+    expect(environment.values).toMatchObject({ JOB_NAMESPACE: NAMESPACE, JOB_S3_CREDENTIALS: values.jobs.s3.credentials, SSE_KEEPALIVE_SECONDS: String(values.api.sseKeepaliveSeconds) });
+    expect(appEnvironment(current, 'cloud-worker').values.JOB_NAMESPACE).toBe(environment.values.JOB_NAMESPACE);
   });
 
   it('runs every container as non-root, without privilege escalation or capabilities, on a read-only root file system, under RuntimeDefault seccomp', () => {
@@ -794,10 +814,11 @@ describe.each(['ci/network-policy-values.yaml', 'ci/network-policy-external-valu
     expect(workloads.filter((workload) => selects(jobs.podSelector, workload.labels))).toEqual([]);
   });
 
-  it('lets the api reach RabbitMQ, S3 and DNS, and take requests on its port from the configured clients and the helm test pod', () => {
+  it('lets the api reach RabbitMQ, S3, DNS and the Kubernetes API server (to follow logs), and take requests on its port from the configured clients and the helm test pod', () => {
     const api = workloadOf('api');
     expect(policiesOf(api.labels)).toHaveLength(1);
-    expect(reach(api.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns].sort());
+    const apiServer = values.networkPolicy.kubernetesApi.ports.map((port) => `${values.networkPolicy.kubernetesApi.cidr} TCP/${port}`);
+    expect(reach(api.labels, 'egress')).toEqual([...rabbitmq, ...s3, ...dns, ...apiServer].sort());
     const port = appEnvironment(current, 'api').values.PORT;
     const ingress = reach(api.labels, 'ingress');
     expect(ingress.every((entry) => entry.endsWith(` TCP/${port}`))).toBe(true);

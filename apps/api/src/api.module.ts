@@ -8,6 +8,7 @@ import { jsonBodyParser } from './body-parser.js';
 import { DependencyErrorFilter } from './dependency-error.filter.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { LiveModule } from './live/live.module.js';
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -20,7 +21,7 @@ export class ApiModule implements NestModule {
   static register(config: ApiConfig, logger: Logger, staticTokens: StaticTokens): DynamicModule {
     return {
       module: ApiModule,
-      imports: [AuthModule.register(staticTokens), ConfigModule.register(config), HealthModule, JobsModule, LoggingModule.register(logger), MetricsModule],
+      imports: [AuthModule.register(staticTokens), ConfigModule.register(config), HealthModule, JobsModule, LiveModule, LoggingModule.register(logger), MetricsModule],
       providers: [{ provide: APP_FILTER, useClass: DependencyErrorFilter }],
     };
   }

@@ -6,7 +6,9 @@
 import { ApiConfig } from '@app/config';
 import { applyStatusChange, type IdentifiedRequest, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { AmqpPublisher, PublishUnavailableError } from '@app/messaging';
+import { KubeApi, KubeApiError } from '@app/kube';
 import { createRootLogger } from '@app/observability';
+import type { V1Pod, V1PodList, V1Secret } from '@kubernetes/client-node';
 import { InvalidCursorError, JobLogs, JobRecordStore, ObjectStorage, type RecordPage } from '@app/storage';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -16,6 +18,8 @@ import { ApiModule } from '../src/api.module.js';
 import type { Role } from '../src/auth/caller.js';
 import { sha256Of, StaticTokens } from '../src/auth/static-tokens.js';
 import { WorkQueue } from '../src/jobs/work-queue.js';
+import { ResultFeed } from '../src/live/result-feed.service.js';
+import { EventRing, recordEvent, type RecordEvent } from '../src/live/sse.js';
 
 /** Records in a map, listed newest first; a cursor is the offset of the next page. */
 export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' | 'get' | 'update' | 'remove' | 'list'> {
@@ -130,6 +134,60 @@ export class FakeObjectStorage implements Pick<ObjectStorage, 'ping'> {
   }
 }
 
+/** The results exchange as the api sees it: `emit` delivers a record change to the subscribers. */
+export class FakeResultFeed implements Pick<ResultFeed, 'subscribe' | 'after' | 'listenerCount'> {
+  private readonly listeners = new Set<(event: RecordEvent) => void>();
+  private readonly ring = new EventRing(100);
+
+  subscribe(listener: (event: RecordEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  after(id: string): RecordEvent[] | undefined {
+    return this.ring.after(id);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  emit(record: JobRecord): void {
+    const event = recordEvent(record);
+    if (this.ring.add(event)) for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** The Kubernetes API the api reads: pods with their logs (whole, as they are now), and Secrets. */
+export class FakeKube implements Pick<KubeApi, 'listPods' | 'openPodLog' | 'getSecret'> {
+  readonly pods: Array<{ pod: V1Pod; log?: string }> = [];
+  readonly secrets = new Map<string, V1Secret>();
+  /** Set to make reading a Secret fail, as without the Role's `get secrets`. */
+  secretsForbidden = false;
+
+  addPod(uniqueJobName: string, name: string, log: string | undefined, backoffLimit = 0): void {
+    const metadata = { name, labels: { 'job-name': uniqueJobName }, annotations: { 'cloud-worker.io/backoff-limit': String(backoffLimit) }, creationTimestamp: new Date(Date.now() + this.pods.length * 1000) };
+    this.pods.push({ pod: { metadata }, log });
+  }
+
+  async listPods(_namespace: string, labelSelector: string): Promise<V1PodList> {
+    const jobName = labelSelector.replace('job-name=', '');
+    return { items: this.pods.filter(({ pod }) => pod.metadata?.labels?.['job-name'] === jobName).map(({ pod }) => pod) };
+  }
+
+  async openPodLog(_namespace: string, name: string): Promise<Readable | undefined> {
+    const found = this.pods.find(({ pod }) => pod.metadata?.name === name);
+    if (!found) return undefined;
+    if (found.log === undefined) throw new KubeApiError(400, 'BadRequest', `container in pod "${name}" is waiting to start: ContainerCreating`);
+    return Readable.from([Buffer.from(found.log)]);
+  }
+
+  async getSecret(_namespace: string, name: string): Promise<V1Secret | undefined> {
+    if (this.secretsForbidden) throw new KubeApiError(403, 'Forbidden', 'secrets is forbidden');
+    return this.secrets.get(name);
+  }
+}
+
 /** The static tokens of the specs, by name: an admin, two owners that may do anything with their own jobs, a reader. */
 export const SPEC_TOKENS = { admin: 'spec-admin-token', alice: 'spec-alice-token', bob: 'spec-bob-token', reader: 'spec-reader-token' } as const;
 const SPEC_ROLES: Record<keyof typeof SPEC_TOKENS, Role[]> = { admin: ['admin'], alice: ['submit', 'read', 'cancel'], bob: ['submit', 'read', 'cancel'], reader: ['read'] };
@@ -150,6 +208,8 @@ export class FakeEdges {
   readonly storage = new FakeObjectStorage();
   readonly workQueue = new FakeWorkQueue();
   readonly publisher = new FakeAmqpPublisher();
+  readonly feed = new FakeResultFeed();
+  readonly kube = new FakeKube();
 
   async compile(): Promise<TestingModule> {
     const logger = await createRootLogger({ app: 'spec', level: 'silent', format: 'json' });
@@ -164,6 +224,10 @@ export class FakeEdges {
       .useValue(this.workQueue)
       .overrideProvider(AmqpPublisher)
       .useValue(this.publisher)
+      .overrideProvider(ResultFeed)
+      .useValue(this.feed)
+      .overrideProvider(KubeApi)
+      .useValue(this.kube)
       .compile();
   }
 

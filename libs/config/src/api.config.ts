@@ -1,13 +1,14 @@
-import { IsBoolean, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
-import { CommonConfig } from './common.config.js';
+import { IsBoolean, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
+import { KubeAccessConfig } from './kube-access.config.js';
 import { ToBoolean, ToInteger } from './parsers.js';
 
 /**
  * The api's configuration: what both apps share (MAX_REQUEST_BYTES included, as the worker applies it to
  * messages), and who may call it. Every endpoint but /health/* needs a bearer token: a static API token (from
- * AUTH_TOKENS_FILE or AUTH_TOKENS) or a JWT from the OIDC issuer.
+ * AUTH_TOKENS_FILE or AUTH_TOKENS) or a JWT from the OIDC issuer. It reads the Jobs' pods and their logs itself
+ * (KubeAccessConfig) to follow a log live.
  */
-export class ApiConfig extends CommonConfig {
+export class ApiConfig extends KubeAccessConfig {
   /**
    * A JSON file (usually a mounted Secret) listing the static API tokens, hashed:
    * `[{"name": "alice", "roles": ["submit", "read"], "sha256": "<hex of the token's SHA-256>"}]`.
@@ -59,4 +60,18 @@ export class ApiConfig extends CommonConfig {
   @IsInt({ message: 'SUBMIT_RATE_PER_MINUTE must be an integer' })
   @Min(1, { message: 'SUBMIT_RATE_PER_MINUTE must be at least 1' })
   SUBMIT_RATE_PER_MINUTE = 120;
+
+  /** A comment line is sent on every open event stream this often, so that proxies and clients see it alive. */
+  @ToInteger()
+  @IsInt({ message: 'SSE_KEEPALIVE_SECONDS must be an integer' })
+  @Min(1, { message: 'SSE_KEEPALIVE_SECONDS must be at least 1' })
+  @Max(3600, { message: 'SSE_KEEPALIVE_SECONDS must be at most 3600' })
+  SSE_KEEPALIVE_SECONDS = 15;
+
+  /** The recent record changes the api keeps so that `GET /events` can resume from a `Last-Event-ID`. */
+  @ToInteger()
+  @IsInt({ message: 'SSE_REPLAY_EVENTS must be an integer' })
+  @Min(0, { message: 'SSE_REPLAY_EVENTS must be 0 or more' })
+  @Max(1_000_000, { message: 'SSE_REPLAY_EVENTS must be at most 1000000' })
+  SSE_REPLAY_EVENTS = 10_000;
 }

@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import {
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsNotEmpty,
   IsObject,
@@ -15,11 +14,10 @@ import {
   ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
-import { CommonConfig } from './common.config.js';
+import { KubeAccessConfig, neededWithSts } from './kube-access.config.js';
 import { ToBoolean, ToInteger, ToJson, ToList } from './parsers.js';
 
 const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 function IsStringRecord(options: ValidationOptions): PropertyDecorator {
@@ -28,20 +26,13 @@ function IsStringRecord(options: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name: 'isStringRecord', validator: { validate: isRecord } }, options);
 }
 
-/** The Jobs user's keys, which ask the store's STS for each Job's credentials. */
-const neededWithSts = (key: string): ValidationOptions => ({ message: `${key} is needed with JOB_S3_CREDENTIALS=sts (the Jobs user that asks for each Job's credentials)` });
 
-export class WorkerConfig extends CommonConfig {
+export class WorkerConfig extends KubeAccessConfig {
   override PORT = 3001;
 
   /** Names this worker in logs and in the Jobs it collects; the pod name in a cluster. */
   @Matches(/^[\w.-]{1,253}$/, { message: 'WORKER_ID must be 1 to 253 letters, digits or _ . -' })
   WORKER_ID = hostname();
-
-  /** Namespace of the Jobs; the kubeconfig context's namespace (or the pod's own, in a cluster) when unset. */
-  @IsOptional()
-  @Matches(DNS_LABEL, { message: 'JOB_NAMESPACE must be a DNS-1123 label' })
-  JOB_NAMESPACE?: string = undefined;
 
   /** Requests this worker runs at once; also its RabbitMQ prefetch. */
   @ToInteger()
@@ -100,26 +91,11 @@ export class WorkerConfig extends CommonConfig {
   @Matches(DNS_SUBDOMAIN, { message: 'JOB_S3_SECRET_NAME must be a Secret name' })
   JOB_S3_SECRET_NAME = 'cloud-worker-s3';
 
-  /**
-   * The Jobs' S3 access key and secret key (the values in JOB_S3_SECRET_NAME): masked in every stored log, since
-   * images often print their environment; with JOB_S3_CREDENTIALS=sts, the identity that asks for each Job's own.
-   */
+  /** The Jobs' S3 access key (JOB_S3_SECRET_NAME's); with JOB_S3_CREDENTIALS=sts, the identity that asks for each Job's own. */
   @ValidateIf((config: WorkerConfig) => config.JOB_S3_CREDENTIALS === 'sts' || config.JOB_S3_ACCESS_KEY !== undefined)
   @IsString(neededWithSts('JOB_S3_ACCESS_KEY'))
   @IsNotEmpty(neededWithSts('JOB_S3_ACCESS_KEY'))
   JOB_S3_ACCESS_KEY?: string = undefined;
-
-  @ValidateIf((config: WorkerConfig) => config.JOB_S3_CREDENTIALS === 'sts' || config.JOB_S3_SECRET_KEY !== undefined)
-  @IsString(neededWithSts('JOB_S3_SECRET_KEY'))
-  @IsNotEmpty(neededWithSts('JOB_S3_SECRET_KEY'))
-  JOB_S3_SECRET_KEY?: string = undefined;
-
-  /**
-   * How Jobs get S3 credentials: `secret`, the Jobs-only user in JOB_S3_SECRET_NAME; `sts`, credentials of their
-   * own from the store's STS AssumeRole, limited to the request's buckets and prefix.
-   */
-  @IsIn(['secret', 'sts'], { message: 'JOB_S3_CREDENTIALS must be secret or sts' })
-  JOB_S3_CREDENTIALS: 'secret' | 'sts' = 'secret';
 
   /** MINIO_SERVICE_HOST given to Jobs; the host of S3_ENDPOINT when unset. */
   @IsOptional()
@@ -157,29 +133,11 @@ export class WorkerConfig extends CommonConfig {
   @Min(0, { message: 'JOB_DEADLINE_MARGIN_SECONDS must be 0 or more' })
   JOB_DEADLINE_MARGIN_SECONDS = 120;
 
-  /** The server ends each watch after this long and the worker resumes it from the last resourceVersion. */
-  @ToInteger()
-  @IsInt({ message: 'WATCH_TIMEOUT_SECONDS must be an integer' })
-  @Min(1, { message: 'WATCH_TIMEOUT_SECONDS must be at least 1' })
-  WATCH_TIMEOUT_SECONDS = 300;
-
-  /** A watch silent for this long (no event, no bookmark) is taken as stalled and replaced. */
-  @ToInteger()
-  @IsInt({ message: 'WATCH_STALL_SECONDS must be an integer' })
-  @Min(1, { message: 'WATCH_STALL_SECONDS must be at least 1' })
-  WATCH_STALL_SECONDS = 90;
-
   /** How long a finished Job may wait for the worker holding its request before another worker finishes it. */
   @ToInteger()
   @IsInt({ message: 'ORPHAN_GRACE_SECONDS must be an integer' })
   @Min(0, { message: 'ORPHAN_GRACE_SECONDS must be 0 or more' })
   ORPHAN_GRACE_SECONDS = 60;
-
-  /** Most of a Job's log that is stored. */
-  @ToInteger()
-  @IsInt({ message: 'LOG_LIMIT_BYTES must be an integer' })
-  @Min(1024, { message: 'LOG_LIMIT_BYTES must be at least 1024' })
-  LOG_LIMIT_BYTES = 64 * 1024 * 1024;
 
   /**
    * Every Job the worker follows is looked at again this often (its record read, the Jobs listed), so that
@@ -211,9 +169,9 @@ export class WorkerConfig extends CommonConfig {
   @Min(1, { message: 'MAX_FAILED_ATTEMPTS must be at least 1' })
   MAX_FAILED_ATTEMPTS = 5;
 
-  /** A Kubernetes API request that takes longer is abandoned and retried. */
-  @ToInteger()
-  @IsInt({ message: 'KUBE_REQUEST_TIMEOUT_MS must be an integer' })
-  @Min(100, { message: 'KUBE_REQUEST_TIMEOUT_MS must be at least 100' })
-  KUBE_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** The worker asks the store's STS for each Job's credentials as the Jobs user, so it needs its secret key then. */
+  protected override get jobsUserRequired(): boolean {
+    return this.JOB_S3_CREDENTIALS === 'sts';
+  }
 }

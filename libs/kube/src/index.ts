@@ -4,3 +4,6 @@ export * from './kube-api.js';
 export * from './labels.js';
 export * from './pod-informer.js';
 export * from './permissions.js';
+export * from './mask-secrets.js';
+export * from './job-log.js';
+export * from './kube-access.js';

@@ -33,7 +33,7 @@ describe('buildJob', () => {
         activeDeadlineSeconds: 900 + 120,
         backoffLimit: 0,
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: { 'cloud-worker.io/backoff-limit': String(settings.backoffLimit) } },
           spec: {
             restartPolicy: 'Never',
             securityContext: { seccompProfile: { type: 'RuntimeDefault' } },

@@ -1,6 +1,7 @@
 import { uniqueJobName, type IdentifiedRequest } from '@app/contracts';
 import type { V1EnvVar, V1Job, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import {
+  BACKOFF_LIMIT_ANNOTATION,
   CREATED_BY_ANNOTATION,
   INSTANCE_LABEL,
   MANAGED_BY,
@@ -66,7 +67,7 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
       activeDeadlineSeconds: timeOutSeconds(request, settings) + settings.deadlineMarginSeconds,
       backoffLimit: settings.backoffLimit,
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: { [BACKOFF_LIMIT_ANNOTATION]: String(settings.backoffLimit) } },
         spec: {
           restartPolicy: 'Never',
           // The restricted Pod Security Standard; a Job talks to no Kubernetes API unless given an account for it.

@@ -125,10 +125,12 @@ export class KubeApi {
    * A container's log as a stream (at most `limitBytes`), or undefined when the pod is gone. Bounded twice by the
    * request time-out: waiting for the answer, and any silence of the body after it (the stream then fails), so a
    * hung read fails instead of holding its Job for ever. Never read whole: a log can be hundreds of megabytes.
+   * With `follow` the stream goes on until the container ends (a silent container's too fails by the time-out:
+   * the follower opens it again).
    */
-  async openPodLog(namespace: string, name: string, container: string, limitBytes: number): Promise<Readable | undefined> {
+  async openPodLog(namespace: string, name: string, container: string, limitBytes: number, follow = false): Promise<Readable | undefined> {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
-    const { status, body } = await this.stream('log', 'pods', path, { container, limitBytes: String(limitBytes) });
+    const { status, body } = await this.stream('log', 'pods', path, { container, limitBytes: String(limitBytes), ...(follow && { follow: 'true' }) });
     if (status === 404) {
       body.resume();
       return undefined;

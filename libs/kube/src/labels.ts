@@ -10,6 +10,9 @@ export const JOB_NAME_LABEL = 'job-name';
 /** The worker that created a Job (for people reading the cluster). */
 export const CREATED_BY_ANNOTATION = 'cloud-worker.io/created-by';
 
+/** On each pod of a Job: its backoffLimit, so that whoever reads the pods knows whether more may follow (job-log.ts). */
+export const BACKOFF_LIMIT_ANNOTATION = 'cloud-worker.io/backoff-limit';
+
 /** Set on a Job once its log is stored and its record settled: from then on nobody needs it. */
 export const COLLECTED_ANNOTATION = 'cloud-worker.io/collected-by';
 

@@ -15,3 +15,15 @@ export const KUBE_PERMISSIONS = [
  * Role grants these only when it sets that mode.
  */
 export const STS_KUBE_PERMISSIONS = [{ apiGroup: '', resource: 'secrets', verbs: ['create', 'get'] }] as const;
+
+/**
+ * The api's read-only access, in the Jobs' namespace, to follow a job's log live (apps/api/src/live): the pods of
+ * the Jobs (listed and watched, read one by one), and their logs. The chart's api Role grants exactly these.
+ */
+export const API_KUBE_PERMISSIONS = [
+  { apiGroup: '', resource: 'pods', verbs: ['get', 'list', 'watch'] },
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'] },
+] as const;
+
+/** With JOB_S3_CREDENTIALS=sts the api reads each Job's own credentials Secret, to mask them in the log it sends. */
+export const API_STS_KUBE_PERMISSIONS = [{ apiGroup: '', resource: 'secrets', verbs: ['get'] }] as const;

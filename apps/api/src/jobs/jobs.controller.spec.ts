@@ -131,16 +131,4 @@ describe('JobsController', () => {
       expect(await api().delete(`/jobs/${record.id}`)).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict' } });
     });
   });
-
-  describe('GET /jobs/{id}/log', () => {
-    it('answers the stored log as text, and 404 while there is none', async () => {
-      const { body: record } = await submit(work);
-      expect(await api().get(`/jobs/${record.id}/log`)).toMatchObject({ status: 404, body: { error: 'Not Found' } });
-      edges.records.records.set(record.id, { ...record, status: 'succeeded', logObject: 'test.log' });
-      edges.logs.objects.set('in.bucket/test.log', 'Started\nSUCCESS\n');
-      const answer = await api().get(`/jobs/${record.id}/log`);
-      expect(answer).toMatchObject({ status: 200, text: 'Started\nSUCCESS\n' });
-      expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
-    });
-  });
 });

@@ -1,7 +1,7 @@
 import type { JobRecord, WorkRequest } from '@app/contracts';
 import { WorkRequestDto } from '@app/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile, UseGuards, type ArgumentMetadata } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res, UseGuards, type ArgumentMetadata } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentCaller, RequiresRole } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/caller.js';
@@ -26,7 +26,7 @@ export class JobIdPipe extends ParseUUIDPipe {
 }
 
 /** The job id in a path. */
-const JobId = () => Param('id', JobIdPipe);
+export const JobId = () => Param('id', JobIdPipe);
 
 @ApiTags('jobs')
 @ApiExtraModels(ErrorDto)
@@ -96,16 +96,5 @@ export class JobsController {
   @ApiResponse({ status: 409, type: ErrorDto, description: 'The job has already ended.' })
   cancel(@JobId() id: string, @CurrentCaller() caller: Caller): Promise<JobRecord> {
     return this.jobs.cancel(id, caller);
-  }
-
-  @Get(':id/log')
-  @RequiresRole('read')
-  @ApiOperation({ summary: "The job's stored log" })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The log as stored in the output bucket.', schema: { type: 'string', example: 'Started\nINPUT_BUCKET: test.inputs\n…\nSUCCESS\n' } })
-  @ApiResponse({ status: 404, type: ErrorDto, description: "Unknown job, another owner's, or no log stored yet." })
-  async log(@JobId() id: string, @CurrentCaller() caller: Caller): Promise<StreamableFile> {
-    const { stream, size } = await this.jobs.openLog(id, caller);
-    return new StreamableFile(stream, { type: 'text/plain; charset=utf-8', length: size });
   }
 }

@@ -1,6 +1,7 @@
 import { WorkerConfig } from '@app/config';
 import type { JobRecord } from '@app/contracts';
 import {
+  JOB_NAMESPACE,
   jobCredentialsSecretName,
   KubeApi,
   KubeApiError,
@@ -10,13 +11,14 @@ import {
   S3_SECRET_ACCESS_KEY,
   S3_SECRET_SECRET_KEY,
   S3_SECRET_SESSION_TOKEN,
+  secretValuesToMask,
   timeOutSeconds,
   type JobSettings,
 } from '@app/kube';
 import type { V1Job, V1Secret } from '@kubernetes/client-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { AssumeRoleProvider } from 'minio/dist/esm/AssumeRoleProvider.mjs';
-import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
+import { JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { sessionPolicy } from './session-policy.js';
 
 /** MinIO's shortest AssumeRole duration. */
@@ -95,10 +97,7 @@ export class JobCredentials {
 
   private async readMasked(uniqueJobName: string): Promise<string[]> {
     const secret = await this.kube.getSecret(this.namespace, jobCredentialsSecretName(uniqueJobName));
-    const decoded = [S3_SECRET_SECRET_KEY, S3_SECRET_SESSION_TOKEN].flatMap((key) => {
-      const value = secret?.data?.[key];
-      return value ? [Buffer.from(value, 'base64').toString()] : [];
-    });
+    const decoded = secretValuesToMask(secret);
     if (secret) this.masked.set(uniqueJobName, decoded);
     return decoded;
   }

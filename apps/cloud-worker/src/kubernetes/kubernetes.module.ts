@@ -1,5 +1,5 @@
 import { WorkerConfig } from '@app/config';
-import { KubeApi, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
+import { JOB_NAMESPACE, KubeApi, kubeAccessProviders, MANAGED_SELECTOR, PodInformer, type JobSettings } from '@app/kube';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { s3Address } from '@app/storage';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -7,37 +7,16 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WorkerMetricsModule } from '../worker-metrics.module.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 
-/** Injection tokens of the Jobs' namespace and the settings applied to every Job. */
-export const JOB_NAMESPACE = Symbol('JOB_NAMESPACE');
+/** Injection token of the settings applied to every Job. */
 export const JOB_SETTINGS = Symbol('JOB_SETTINGS');
 
 @Module({
   imports: [WorkerMetricsModule],
   providers: [
-    {
-      provide: KubeConfig,
-      // KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster.
-      useFactory: () => {
-        const kubeConfig = new KubeConfig();
-        kubeConfig.loadFromDefault();
-        return kubeConfig;
-      },
-    },
-    {
-      provide: JOB_NAMESPACE,
-      inject: [WorkerConfig, KubeConfig],
-      useFactory: (config: WorkerConfig, kubeConfig: KubeConfig) =>
-        config.JOB_NAMESPACE ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default',
-    },
-    {
-      provide: KubeApi,
-      inject: [KubeConfig, WorkerConfig, WorkerMetrics],
-      useFactory: (kubeConfig: KubeConfig, config: WorkerConfig, metrics: WorkerMetrics) =>
-        new KubeApi(kubeConfig, {
-          requestTimeoutMs: config.KUBE_REQUEST_TIMEOUT_MS,
-          onRequest: (verb, resource, code) => metrics.kubeRequests.inc({ verb, resource, code: String(code) }),
-        }),
-    },
+    ...kubeAccessProviders({
+      inject: [WorkerMetrics],
+      useFactory: (metrics: WorkerMetrics) => (verb, resource, code) => metrics.kubeRequests.inc({ verb, resource, code: String(code) }),
+    }),
     {
       provide: PodInformer,
       inject: [KubeApi, WorkerConfig, WorkerMetrics, JOB_NAMESPACE, ROOT_LOGGER],

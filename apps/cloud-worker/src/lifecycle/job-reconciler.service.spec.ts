@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
 import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
-import { buildJob, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
+import { buildJob, JOB_NAMESPACE, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
 import { JobLogs, JobRecordStore } from '@app/storage';
@@ -13,7 +13,7 @@ import { FakeDelivery, FakeInformer, FakeJobLogs, FakeKube, FakePublisher, FakeR
 import { DeadLetters } from '../answers/dead-letters.js';
 import { Replies } from '../answers/replies.js';
 import { JobCredentials } from '../credentials/job-credentials.service.js';
-import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
+import { JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from '../logs/log-capture.service.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 import { JobReconciler } from './job-reconciler.service.js';

@@ -1,6 +1,6 @@
 import { WorkerConfig } from '@app/config';
 import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
-import { buildJob, COLLECTED_ANNOTATION, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
+import { buildJob, COLLECTED_ANNOTATION, JOB_NAMESPACE, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { audit, ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobRecordStore } from '@app/storage';
@@ -10,7 +10,7 @@ import { DeadLetters } from '../answers/dead-letters.js';
 import { JobCredentials } from '../credentials/job-credentials.service.js';
 import type { Delivery } from '../answers/delivery.js';
 import { Replies } from '../answers/replies.js';
-import { JOB_NAMESPACE, JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
+import { JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from '../logs/log-capture.service.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 import { classifyFailure, describeFailure } from './failures.js';

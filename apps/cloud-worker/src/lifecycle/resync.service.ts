@@ -1,8 +1,7 @@
 import { WorkerConfig } from '@app/config';
-import { KubeApi, MANAGED_SELECTOR, PodInformer } from '@app/kube';
+import { JOB_NAMESPACE, KubeApi, MANAGED_SELECTOR, PodInformer } from '@app/kube';
 import { ROOT_LOGGER, type Logger } from '@app/observability';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { JOB_NAMESPACE } from '../kubernetes/kubernetes.module.js';
 import { retryOutages } from './failures.js';
 import { JobReconciler } from './job-reconciler.service.js';
 

@@ -1,14 +1,12 @@
 import { WorkerConfig } from '@app/config';
 import { plannedLogObject, type JobRecord } from '@app/contracts';
-import { JOB_NAME_LABEL, KubeApi, KubeApiError } from '@app/kube';
+import { JOB_NAME_LABEL, JOB_NAMESPACE, KubeApi, maskSecrets, openPodLogPart, storedLogBody, type PodLogPart } from '@app/kube';
 import { JobLogs } from '@app/storage';
 import { Inject, Injectable } from '@nestjs/common';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JobCredentials } from '../credentials/job-credentials.service.js';
-import { JOB_NAMESPACE } from '../kubernetes/kubernetes.module.js';
 import type { Outcome } from '../lifecycle/outcome.js';
-import { maskSecrets } from './mask-secrets.js';
 
 export type CaptureResult = 'stored' | 'kept';
 
@@ -36,11 +34,11 @@ export class LogCapture {
     const opened = await this.openPodLogs(await this.podNamesOf(record, outcome), record.request.jobName);
     const anyLog = opened.some(({ log }) => log !== undefined);
     if (!anyLog && (await this.logs.exists(record.outputBucket, objectName))) return 'kept';
-    const body = new PassThrough();
+    // The format is job-log.ts's, which the api follows live too.
+    const body = Readable.from(storedLogBody(opened, this.config.JOB_BACKOFF_LIMIT, { note: outcome.note, uniqueJobName: record.jobName, reason: outcome.reason ?? outcome.status }));
     const masked = maskSecrets(secrets);
-    const writing = this.concatenate(body, opened, outcome, record.jobName);
     try {
-      await Promise.all([this.logs.storeStream(record.outputBucket, objectName, masked), pipeline(body, masked), writing]);
+      await Promise.all([this.logs.storeStream(record.outputBucket, objectName, masked), pipeline(body, masked)]);
     } catch (error) {
       for (const { log } of opened) log?.destroy();
       body.destroy();
@@ -63,35 +61,14 @@ export class LogCapture {
   }
 
   /** Opens every pod's log before anything is written, so that a pod whose log cannot be read fails the step early. */
-  private async openPodLogs(podNames: string[], container: string): Promise<Array<{ podName: string; log: Readable | undefined; why?: string }>> {
-    const opened: Array<{ podName: string; log: Readable | undefined; why?: string }> = [];
+  private async openPodLogs(podNames: string[], container: string): Promise<Array<PodLogPart & { log?: Readable }>> {
+    const opened: Array<PodLogPart & { log?: Readable }> = [];
     try {
-      for (const podName of podNames) {
-        try {
-          opened.push({ podName, log: await this.kube.openPodLog(this.namespace, podName, container, this.config.LOG_LIMIT_BYTES) });
-        } catch (error) {
-          // 400: the container never ran (still creating, or it could not start), so it has no log to read.
-          if (!(error instanceof KubeApiError && error.code === 400)) throw error;
-          opened.push({ podName, log: undefined, why: error.message });
-        }
-      }
+      for (const podName of podNames) opened.push(await openPodLogPart(this.kube, this.namespace, podName, container, this.config.LOG_LIMIT_BYTES));
     } catch (error) {
       for (const { log } of opened) log?.destroy();
       throw error;
     }
     return opened;
-  }
-
-  /** Writes the parts one after another: a header per pod when there are several, then the note, if any. */
-  private async concatenate(body: PassThrough, parts: Array<{ podName: string; log: Readable | undefined; why?: string }>, outcome: Outcome, uniqueJobName: string): Promise<void> {
-    const several = parts.length > 1;
-    for (const [index, { podName, log, why }] of parts.entries()) {
-      if (several) body.write(`${index > 0 ? '\n' : ''}==> pod ${podName} <==\n`);
-      if (log) await pipeline(log, body, { end: false });
-      else body.write(`(no log: ${why ?? `pod ${podName} is gone`})\n`);
-    }
-    if (outcome.note) body.write(`${parts.length > 0 ? '\n' : ''}${outcome.note}\n`);
-    if (parts.length === 0 && !outcome.note) body.write(`No log could be read for Job ${uniqueJobName}: ${outcome.reason ?? outcome.status}.\n`);
-    body.end();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { MASK, maskSecrets } from './mask-secrets.js';
+import { MASK, maskSecrets, SecretMasker } from './mask-secrets.js';
 
 async function masked(chunks: Array<string | Buffer>, secrets: string[]): Promise<string> {
   const out: Buffer[] = [];
@@ -44,5 +44,24 @@ describe('maskSecrets', () => {
   it('passes the log through unchanged when there is nothing to mask', async () => {
     expect(await masked(['a', 'b'], [])).toBe('ab');
     expect(await masked(['a', 'b'], [''])).toBe('ab');
+  });
+});
+
+describe('SecretMasker', () => {
+  it('releases every whole line at once, and holds back only the unfinished one', () => {
+    const masker = new SecretMasker([SECRET]);
+    expect(masker.push(Buffer.from('Started\nkey '))).toEqual(Buffer.from('Started\n'));
+    expect(masker.push(Buffer.from(`${SECRET}\nmo`)).toString()).toBe(`key ${MASK}\n`);
+    expect(masker.end().toString()).toBe('mo');
+  });
+
+  it('masks the same wherever the pieces split, with line breaks released early', () => {
+    const whole = new SecretMasker([SECRET, TOKEN]);
+    const expected = Buffer.concat([whole.push(Buffer.from(LOG)), whole.end()]).toString();
+    for (let split = 0; split <= LOG.length; split++) {
+      const masker = new SecretMasker([SECRET, TOKEN]);
+      const text = Buffer.concat([masker.push(Buffer.from(LOG.slice(0, split))), masker.push(Buffer.from(LOG.slice(split))), masker.end()]).toString();
+      expect({ split, text }).toEqual({ split, text: expected });
+    }
   });
 });
