@@ -97,7 +97,8 @@ async function follow(context: Context, submitted: JobRecord, signal: AbortSigna
   let logDone: Promise<void> | undefined;
   const startLog = () =>
     (logDone ??= streamLog(client, submitted.id, { follow: true, signal }, writeLog).catch((error: unknown) => {
-      if (signal.aborted) throw error;
+      // An interrupt ends the status's follow too, which handles it.
+      if (signal.aborted) return;
       // The job matters more than its log: say why the log is missing, and go on.
       terminal.info(`the log could not be followed: ${(error as Error).message}`);
     }));
