@@ -1,3 +1,4 @@
+import type { JobOutput } from '@app/contracts';
 import { Client, InvalidBucketNameError, InvalidObjectNameError, S3Error } from 'minio';
 import { Readable } from 'node:stream';
 
@@ -21,6 +22,17 @@ export interface PutOptions {
   ifMatch?: string;
   /** Write only if the object does not exist yet. */
   ifNoneMatch?: '*';
+  /** User metadata, stored as `x-amz-meta-<name>` headers. */
+  metadata?: Record<string, string>;
+}
+
+/** An object's headers, as a read or a HEAD answers them. */
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  contentType: string;
+  /** User metadata by name without `x-amz-meta-`, lowercase. */
+  metadata: Record<string, string>;
 }
 
 export interface StoredObject {
@@ -80,7 +92,7 @@ export class ObjectStorage {
 
   async put(bucket: string, key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
     const content = typeof body === 'string' ? Buffer.from(body) : body;
-    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
+    const headers = contentHeaders(options);
     if (options.ifMatch) headers['If-Match'] = `"${options.ifMatch}"`;
     if (options.ifNoneMatch) headers['If-None-Match'] = options.ifNoneMatch;
     try {
@@ -97,7 +109,7 @@ export class ObjectStorage {
    * usual log: no extra requests); anything longer in a multipart upload, which the store completes only when
    * the stream has ended well, so a stream that fails leaves no object behind.
    */
-  async putStream(bucket: string, key: string, body: Readable, options: { contentType?: string } = {}): Promise<{ etag: string; size: number }> {
+  async putStream(bucket: string, key: string, body: Readable, options: Pick<PutOptions, 'contentType' | 'metadata'> = {}): Promise<{ etag: string; size: number }> {
     const chunks = body[Symbol.asyncIterator]();
     const head: Buffer[] = [];
     let size = 0;
@@ -123,7 +135,7 @@ export class ObjectStorage {
         }
       })(),
     );
-    const { etag } = await this.client.putObject(bucket, key, rest, undefined, { 'Content-Type': options.contentType ?? 'application/octet-stream' });
+    const { etag } = await this.client.putObject(bucket, key, rest, undefined, contentHeaders(options));
     return { etag, size: total };
   }
 
@@ -146,19 +158,40 @@ export class ObjectStorage {
     return { body: Buffer.concat(chunks), etag: unquote(String(stream.headers?.etag ?? '')) };
   }
 
-  /** The object as a stream with its size, or undefined when it does not exist. */
-  async open(bucket: string, key: string): Promise<{ stream: Readable; size: number } | undefined> {
+  /** The object as a stream with its size and headers, or undefined when it does not exist. */
+  async open(bucket: string, key: string): Promise<({ stream: Readable } & ObjectInfo) | undefined> {
     const stream = await this.openIfExists(bucket, key);
     if (!stream) return undefined;
-    return { stream, size: Number(stream.headers?.['content-length'] ?? 0) };
+    return { stream, ...infoOf(stream.headers ?? {}) };
+  }
+
+  /** The object's size and headers (a HEAD), or undefined when it does not exist. */
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const { size, etag, metaData } = await this.client.statObject(bucket, key);
+      const { 'content-type': contentType, ...metadata } = metaData as Record<string, string>;
+      return { size, etag, contentType: contentType ?? 'application/octet-stream', metadata };
+    } catch (error) {
+      if (error instanceof S3Error && (error.code === 'NotFound' || error.code === 'NoSuchKey')) return undefined;
+      throw error;
+    }
   }
 
   /** One page of keys under a prefix, in key order, after `startAfter`. */
   async listKeys(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ keys: string[]; truncated: boolean }> {
+    const { objects, truncated } = await this.listObjects(bucket, prefix, options);
+    return { keys: objects.map(({ name }) => name), truncated };
+  }
+
+  /** One page of objects under a prefix (name, size, ETag, last modified), in key order, after `startAfter`. */
+  async listObjects(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ objects: JobOutput[]; truncated: boolean }> {
     // ListObjects (v1) with a marker: v2's continuation tokens are not needed for "start after", and the
     // local S3 server cannot make them on OpenSSL 3.
     const page = await this.client.listObjectsQuery(bucket, prefix, options.startAfter ?? '', { MaxKeys: options.maxKeys, Delimiter: '' });
-    return { keys: page.objects.flatMap((item) => (item.name ? [item.name] : [])), truncated: Boolean(page.isTruncated) };
+    const objects = page.objects.flatMap((item) =>
+      item.name ? [{ name: item.name, size: Number(item.size ?? 0), etag: unquote(String(item.etag ?? '')), lastModified: new Date(item.lastModified ?? 0).toISOString() }] : [],
+    );
+    return { objects, truncated: Boolean(page.isTruncated) };
   }
 
   async remove(bucket: string, key: string): Promise<void> {
@@ -184,6 +217,24 @@ function isPreconditionFailure(error: unknown, options: PutOptions): boolean {
   if (!(error instanceof S3Error)) return false;
   // S3 answers If-Match on a missing object with NoSuchKey: for a compare-and-swap that is a lost race too.
   return error.code === 'PreconditionFailed' || (Boolean(options.ifMatch) && error.code === 'NoSuchKey');
+}
+
+function contentHeaders(options: Pick<PutOptions, 'contentType' | 'metadata'>): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
+  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
+  return headers;
+}
+
+function infoOf(headers: Record<string, unknown>): ObjectInfo {
+  const metadata = Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) => (name.toLowerCase().startsWith('x-amz-meta-') ? [[name.toLowerCase().slice('x-amz-meta-'.length), String(value)]] : [])),
+  );
+  return {
+    size: Number(headers['content-length'] ?? 0),
+    etag: unquote(String(headers.etag ?? '')),
+    contentType: String(headers['content-type'] ?? 'application/octet-stream'),
+    metadata,
+  };
 }
 
 function unquote(etag: string): string {
