@@ -1,4 +1,4 @@
-import { IsBoolean, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 import { CommonConfig } from './common.config.js';
 import { ToBoolean, ToInteger } from './parsers.js';
 
@@ -59,4 +59,14 @@ export class ApiConfig extends CommonConfig {
   @IsInt({ message: 'SUBMIT_RATE_PER_MINUTE must be an integer' })
   @Min(1, { message: 'SUBMIT_RATE_PER_MINUTE must be at least 1' })
   SUBMIT_RATE_PER_MINUTE = 120;
+
+  /**
+   * The largest file `PUT /files/{bucket}/{key}` takes, in bytes (default 5 GiB, S3's limit for a single PUT; the
+   * api streams it in parts, so the size costs no memory). A larger body is refused with 413 and nothing is kept.
+   */
+  @ToInteger()
+  @IsInt({ message: 'FILES_MAX_BYTES must be an integer' })
+  @Min(1, { message: 'FILES_MAX_BYTES must be at least 1' })
+  @Max(5 * 1024 ** 4, { message: 'FILES_MAX_BYTES must be at most 5497558138880 (5 TiB, the largest S3 object)' })
+  FILES_MAX_BYTES = 5 * 1024 ** 3;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { longestObjectName, MAX_OBJECT_NAME_BYTES, prefixProblem } from './object-name.js';
+import { longestObjectName, MAX_OBJECT_NAME_BYTES, objectKeyProblem, prefixProblem } from './object-name.js';
 
 /** A prefix of `bytes` bytes in segments of at most 100, so that only the total can be too long. */
 function prefixOf(bytes: number): string {
@@ -40,4 +40,21 @@ describe('prefixProblem', () => {
     ['a\\b', 'must not contain a backslash'],
     ['x/', 'must not end with "/": its last segment would be empty (object names are "<prefix>-<name>")'],
   ])('refuses %j: %s', (prefix, problem) => expect(prefixProblem(prefix)).toBe(problem));
+});
+
+describe('objectKeyProblem', () => {
+  it.each(['a.txt', 'inputs/run-7/data.csv', "x!_.'()-y/z"])('takes %s', (key) => expect(objectKeyProblem(key)).toBeUndefined());
+
+  it.each([
+    ['../records/x', 'must not have "." or ".." segments'],
+    ['a/./b', 'must not have "." or ".." segments'],
+    ['/a', 'must not begin with "/"'],
+    ['a/', 'must not end with "/": it would name a folder'],
+    ['a//b', 'must not contain "//" (an empty segment)'],
+    ['a\\b', "may only contain letters, digits and the characters ! _ . ' ( ) / -"],
+    ['a b', "may only contain letters, digits and the characters ! _ . ' ( ) / -"],
+    ['a*', "may only contain letters, digits and the characters ! _ . ' ( ) / -"],
+    [`${'a/'.repeat(512)}b`, 'is 1025 bytes long, more than the 1024 S3 allows'],
+    ['s'.repeat(256), 'has a segment longer than the 255 bytes S3 stores such as MinIO keep'],
+  ])('refuses %s: %s', (key, problem) => expect(objectKeyProblem(key)).toBe(problem));
 });
