@@ -26,7 +26,7 @@ export class JobIdPipe extends ParseUUIDPipe {
 }
 
 /** The job id in a path. */
-const JobId = () => Param('id', JobIdPipe);
+export const JobId = () => Param('id', JobIdPipe);
 
 @ApiTags('jobs')
 @ApiExtraModels(ErrorDto)

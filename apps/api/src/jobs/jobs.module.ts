@@ -12,6 +12,6 @@ import { WorkQueue } from './work-queue.js';
   imports: [MessagingModule, MetricsModule, StorageModule],
   controllers: [JobsController, SeedViewsController],
   providers: [ApiMetrics, JobsService, WorkQueue],
-  exports: [WorkQueue],
+  exports: [JobsService, WorkQueue],
 })
 export class JobsModule {}
