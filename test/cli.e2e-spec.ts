@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually, napImages, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem } from './support/system.js';
@@ -54,7 +55,7 @@ describe('the cloud-worker CLI against the real stack', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
-  const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).result();
+  const cli = (args: string[], env: Record<string, string> = {}, timeoutMs?: number) => start(args, env).result(timeoutMs);
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
@@ -63,6 +64,17 @@ describe('the cloud-worker CLI against the real stack', () => {
       env: { TIME_OUT_UNIT_SECONDS: '1' },
     });
   });
+  /** Writes files (path → content) under a folder of the test's own, and answers the folder. */
+  const inputs = async (name: string, files: Record<string, Buffer>) => {
+    const folder = join(workDir, name);
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(folder, path, '..'), { recursive: true });
+      await writeFile(join(folder, path), content);
+    }
+    return folder;
+  };
+  const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
   afterAll(async () => {
     await system?.stop();
     await rm(workDir, { recursive: true, force: true });
@@ -76,11 +88,43 @@ describe('the cloud-worker CLI against the real stack', () => {
     expect(stdout).toMatch(/^Started\n[\s\S]*\nSUCCESS\n/);
     expect(stdout).toContain('status:        succeeded');
     expect(stdout).toContain(`log object:    cli-1-test-job-${id}.log`);
-    expect(stderr).toMatch(new RegExp(`job ${id} queued`));
+    expect(stderr).toMatch(new RegExp(`job ${id} queued\n`));
     expect(stderr).toMatch(new RegExp(`job ${id} succeeded \\(exit code 0\\) after`));
     expect(stdout + stderr).not.toMatch(ESCAPE);
     // The log followed is the log stored.
     expect(stdout.slice(0, stdout.indexOf('SUCCESS\n') + 8)).toBe(await system.objectText('test.inputs', `cli-1-test-job-${id}.log`));
+  });
+
+  it('uploads a folder of inputs (one of 52 MB), runs mstc/bucket-copy on them and downloads its outputs byte for byte', async () => {
+    const files = { 'big.bin': randomBytes(52 * 1024 * 1024), 'small.txt': Buffer.from('alpha\n'), 'nested/deeper/c.csv': Buffer.from('a,b\n1,2\n') };
+    const folder = await inputs('data', files);
+    const out = join(workDir, 'results');
+    const { code, stdout, stderr } = await cli(['run', 'mstc/bucket-copy', '--name', 'copy', '--input', folder, '--input-bucket', 'cli-copy', '--prefix', 'big-1', '--out', out], {}, 90_000);
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    // Piped: a line per file moved, no bars.
+    expect(stderr).toContain('uploaded big-1/data/big.bin (54.5 MB)\n');
+    expect(stderr).toContain('uploaded big-1/data/nested/deeper/c.csv (8 B)\n');
+    expect(stderr).toContain('uploaded 3 files (54.5 MB) to cli-copy/big-1/\n');
+    expect(stderr).toMatch(/downloaded big-1-result\.json \(\d+ B\)\n/);
+    expect(stdout + stderr).not.toMatch(ESCAPE);
+    // The inputs arrived whole: the job read each at its size and SHA-256.
+    const result = JSON.parse(await readFile(join(out, 'big-1-result.json'), 'utf8')) as { objects: Array<{ name: string; size: number; sha256: string }> };
+    expect(result.objects).toEqual(
+      Object.entries(files)
+        .map(([path, content]) => ({ name: `big-1/data/${path}`, size: content.length, sha256: sha256(content) }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    // The outputs (not the inputs) came down byte for byte, as the store holds them.
+    const id = stderr.match(new RegExp(`submitted job (${UUID.source})`))![1];
+    const record = (await system.record(id))!;
+    expect(record.outputs!.map((output) => output.name)).toEqual(['big-1-result.json']);
+    expect(await readFile(join(out, 'big-1-result.json'))).toEqual(Buffer.from(await system.objectText('cli-copy', 'big-1-result.json')));
+    expect(stdout).toMatch(/NAME +SIZE +MODIFIED +SAVED AS\nbig-1-result\.json /);
+    // outputs: listed, and downloaded again elsewhere, as JSON.
+    const again = await cli(['outputs', id, '--out', join(workDir, 'again'), '-o', 'json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outputBucket: 'cli-copy', manifestObject: record.manifestObject, outputs: [{ name: 'big-1-result.json', path: join(workDir, 'again', 'big-1-result.json') }] });
+    expect(await readFile(join(workDir, 'again', 'big-1-result.json'))).toEqual(await readFile(join(out, 'big-1-result.json')));
   });
 
   it.each([
@@ -194,8 +238,9 @@ describe('the cloud-worker CLI against the real stack', () => {
     expect(rejected.stderr).toContain('inputBucket');
   });
 
-  it('draws the live status line in colour under a pseudo-terminal', async () => {
-    const command = `${process.execPath} ${CLI} run nap/4s --name tty --input-bucket test.inputs`;
+  it('draws progress bars and the live status line in colour under a pseudo-terminal', async () => {
+    const folder = await inputs('tty-inputs', { 'one.bin': randomBytes(3 * 1024 * 1024), 'two.txt': Buffer.from('two') });
+    const command = `${process.execPath} ${CLI} run nap/4s --name tty --input ${folder} --input-bucket test.inputs`;
     const run = new CliRun(
       spawn('script', ['-qec', command, '/dev/null'], {
         cwd: workDir,
@@ -205,6 +250,8 @@ describe('the cloud-worker CLI against the real stack', () => {
     );
     const { code, stdout } = await run.result();
     expect(code).toBe(0);
+    // The upload's byte progress, as bars (cli-progress) with sizes.
+    expect(stdout).toMatch(/uploading \d\/2 files +\u2588+ 100% \| 3\.1 MB\/3\.1 MB \| /);
     // The status line is redrawn in place (carriage return, erase line) with the elapsed time, in colour.
     expect(stdout).toMatch(/\r\x1b\[K\x1b\[36mrunning\x1b\[39m for \d/);
     expect(stdout).toContain('\x1b[32msucceeded\x1b[39m');

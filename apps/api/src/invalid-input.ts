@@ -3,7 +3,7 @@ import { BadRequestException, HttpException, HttpStatus, ValidationPipe } from '
 
 /** A 400 that names each field at fault and the rule it breaks: Nest's Bad Request body with `errors` added. */
 export class InvalidInputException extends BadRequestException {
-  constructor(subject: 'query' | 'work request', problems: FieldProblem[]) {
+  constructor(subject: 'query' | 'work request' | 'file path', problems: FieldProblem[]) {
     const body = HttpException.createBody(`Invalid ${subject}: ${describeProblems(problems)}`, 'Bad Request', HttpStatus.BAD_REQUEST);
     super({ ...body, errors: problems });
   }

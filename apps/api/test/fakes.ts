@@ -9,10 +9,11 @@ import { AmqpPublisher, PublishUnavailableError } from '@app/messaging';
 import { KubeApi, KubeApiError } from '@app/kube';
 import { createRootLogger } from '@app/observability';
 import type { V1Pod, V1PodList, V1Secret } from '@kubernetes/client-node';
-import { InvalidCursorError, JobLogs, JobRecordStore, ObjectStorage, type RecordPage } from '@app/storage';
+import { InvalidCursorError, JobLogs, JobRecordStore, ObjectStorage, ObjectTooLargeError, type ObjectInfo, type PutOptions, type RecordPage } from '@app/storage';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Options } from 'amqplib';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ApiModule } from '../src/api.module.js';
 import type { Role } from '../src/auth/caller.js';
@@ -125,12 +126,48 @@ export class FakeWorkQueue implements Pick<WorkQueue, 'isConnected' | 'publish'>
   }
 }
 
-export class FakeObjectStorage implements Pick<ObjectStorage, 'ping'> {
+/** Objects by `<bucket>/<key>`, streamed in and out as the store does. */
+export class FakeObjectStorage implements Pick<ObjectStorage, 'ping' | 'ensureBucket' | 'putStream' | 'stat' | 'open'> {
   /** Set to make the store unreachable. */
   failure: Error | undefined;
+  readonly objects = new Map<string, ObjectInfo & { body: Buffer }>();
+  readonly buckets = new Set<string>();
 
   async ping(): Promise<void> {
     if (this.failure) throw this.failure;
+  }
+
+  async ensureBucket(bucket: string): Promise<void> {
+    this.buckets.add(bucket);
+  }
+
+  /** Reads the stream as it comes, and stores nothing from one past `maxBytes`. */
+  async putStream(bucket: string, key: string, body: Readable, options: Pick<PutOptions, 'contentType' | 'metadata'> & { maxBytes?: number } = {}): Promise<{ etag: string; size: number }> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > (options.maxBytes ?? Infinity)) throw new ObjectTooLargeError(options.maxBytes!);
+      chunks.push(chunk as Buffer);
+    }
+    const content = Buffer.concat(chunks);
+    const etag = createHash('md5').update(content).digest('hex');
+    this.objects.set(`${bucket}/${key}`, { body: content, size, etag, contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} });
+    return { etag, size };
+  }
+
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    const object = this.objects.get(`${bucket}/${key}`);
+    if (!object) return undefined;
+    const { body: _body, ...info } = object;
+    return info;
+  }
+
+  async open(bucket: string, key: string): Promise<({ stream: Readable } & ObjectInfo) | undefined> {
+    const object = this.objects.get(`${bucket}/${key}`);
+    if (!object) return undefined;
+    const { body, ...info } = object;
+    return { stream: Readable.from([body]), ...info };
   }
 }
 

@@ -52,7 +52,7 @@ describe('formatting', () => {
   });
 
   it('shows a record field by field, leaving out what has no value', () => {
-    const text = recordText({ ...record({ reason: null }), outputs: [{ name: 'run-1-result.json', size: 1500 }] }, plain, NOW);
+    const text = recordText({ ...record({ reason: null }), outputs: [{ name: 'run-1-result.json', size: 1500, etag: 'e', lastModified: '2026-12-05T12:58:05.000Z' }] }, plain, NOW);
     expect(text).toContain('status:        succeeded');
     expect(text).toContain('exit code:     0');
     expect(text).toContain('duration:      4.5 s');

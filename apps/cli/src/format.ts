@@ -1,5 +1,4 @@
 import type { JobRecord, JobStatus } from '../../../libs/contracts/src/job-record.js';
-import type { OutputEntry } from './api-client.js';
 import type { Colors } from './terminal.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'name'] as const;
@@ -95,7 +94,7 @@ export function jobTable(records: JobRecord[], c: Colors, now = Date.now()): str
 }
 
 /** One record for people: a line per field that has a value. */
-export function recordText(record: JobRecord & { outputs?: Array<Pick<OutputEntry, 'name' | 'size'>> }, c: Colors, now = Date.now()): string {
+export function recordText(record: JobRecord, c: Colors, now = Date.now()): string {
   const ran = runTime(record, now);
   const fields: Array<[string, string | null | undefined]> = [
     ['id', record.id],

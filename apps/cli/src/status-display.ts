@@ -31,10 +31,12 @@ export class StatusDisplay {
     if (this.record) this.terminal.status(this.describe(this.record, this.terminal.err));
   }
 
+  /** The status, and on the live line how long it has been in it. */
   private describe(record: JobRecord, c = this.terminal.err): string {
     const status = colorStatus(record.status, c);
-    if (record.status === 'queued') return `${status} for ${formatDuration(Date.now() - Date.parse(record.queuedAt))}`;
-    if (record.status === 'running') return `${status} for ${formatDuration(runTime(record) ?? 0)}`;
+    const live = this.terminal.interactive;
+    if (record.status === 'queued') return live ? `${status} for ${formatDuration(Date.now() - Date.parse(record.queuedAt))}` : status;
+    if (record.status === 'running') return live ? `${status} for ${formatDuration(runTime(record) ?? 0)}` : status;
     const details = [record.reason, record.exitCode === null ? null : `exit code ${record.exitCode}`].filter(Boolean).join(', ');
     const ran = runTime(record);
     return `${status}${details ? ` (${details})` : ''}${ran === undefined ? '' : ` after ${formatDuration(ran)}`}`;

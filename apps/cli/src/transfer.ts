@@ -79,6 +79,7 @@ export class TransferProgress {
 
   private constructor(
     private readonly terminal: Terminal,
+    /** `upload` or `download`. */
     private readonly verb: string,
     private readonly totalBytes: number,
     private readonly fileCount: number,
@@ -100,7 +101,7 @@ export class TransferProgress {
         },
         Presets.shades_classic,
       );
-      progress.total = progress.bars.create(Math.max(totalBytes, 1), 0, progress.payload(`${verb} ${fileCount} file${fileCount === 1 ? '' : 's'}`, 0, totalBytes));
+      progress.total = progress.bars.create(Math.max(totalBytes, 1), 0, progress.payload(`${verb}ing ${fileCount} file${fileCount === 1 ? '' : 's'}`, 0, totalBytes));
     }
     return progress;
   }
@@ -114,15 +115,15 @@ export class TransferProgress {
         moved += bytes;
         this.done += bytes;
         bar?.update(moved, this.payload(shortName(name), moved, size));
-        this.total?.update(this.done, this.payload(`${this.verb} ${this.files}/${this.fileCount} files`, this.done, this.totalBytes));
+        this.total?.update(this.done, this.payload(`${this.verb}ing ${this.files}/${this.fileCount} files`, this.done, this.totalBytes));
       },
       finish: () => {
         this.files++;
         if (bar) {
           this.bars!.remove(bar);
-          this.total!.update(this.done, this.payload(`${this.verb} ${this.files}/${this.fileCount} files`, this.done, this.totalBytes));
+          this.total!.update(this.done, this.payload(`${this.verb}ing ${this.files}/${this.fileCount} files`, this.done, this.totalBytes));
         } else {
-          this.terminal.info(`${this.verb} ${name} (${formatBytes(size)})`);
+          this.terminal.info(`${this.verb}ed ${name} (${formatBytes(size)})`);
         }
       },
     };
@@ -162,7 +163,7 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
 
 /** Uploads the files into the bucket through the api (`PUT /files/{bucket}/{key}`), several at once. */
 export async function uploadInputs(client: ApiClient, terminal: Terminal, bucket: string, files: InputFile[], signal?: AbortSignal): Promise<void> {
-  const progress = await TransferProgress.start(terminal, 'uploading', files.reduce((sum, file) => sum + file.size, 0), files.length);
+  const progress = await TransferProgress.start(terminal, 'upload', files.reduce((sum, file) => sum + file.size, 0), files.length);
   try {
     await inParallel(files, async (file) => {
       const bar = progress.file(file.key, file.size);
@@ -190,7 +191,7 @@ export async function uploadInputs(client: ApiClient, terminal: Terminal, bucket
 /** Downloads the listed outputs into the folder, each as its name, checking every size against the list. */
 export async function downloadOutputs(client: ApiClient, terminal: Terminal, outputs: OutputEntry[], outDir: string, signal?: AbortSignal): Promise<string[]> {
   const targets = outputs.map((output) => outputPath(outDir, output.name));
-  const progress = await TransferProgress.start(terminal, 'downloading', outputs.reduce((sum, output) => sum + output.size, 0), outputs.length);
+  const progress = await TransferProgress.start(terminal, 'download', outputs.reduce((sum, output) => sum + output.size, 0), outputs.length);
   try {
     await inParallel(
       outputs.map((output, index) => ({ output, target: targets[index] })),

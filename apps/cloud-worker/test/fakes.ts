@@ -1,9 +1,9 @@
 /**
  * In-memory stand-ins for the worker's edges (the Kubernetes API and pod informer, the record store, the log
- * store, the RabbitMQ publisher, a message delivery), for unit specs of the lifecycle with `@nestjs/testing`.
+ * store, the output buckets' listings, the RabbitMQ publisher, a message delivery), for unit specs of the lifecycle with `@nestjs/testing`.
  * Each records what was asked of it and can be told to fail, so that a spec drives one fault at a time.
  */
-import { applyStatusChange, type JobRecord, type StatusChange, type TransitionResult } from '@app/contracts';
+import { applyStatusChange, type JobOutput, type JobRecord, type StatusChange, type TransitionResult } from '@app/contracts';
 import { JOB_NAME_LABEL, KubeApiError, REQUEST_ID_LABEL, type JsonPatchOperation, type PodChange } from '@app/kube';
 import { PublishUnavailableError } from '@app/messaging';
 import type { V1Job, V1JobList, V1Pod } from '@kubernetes/client-node';
@@ -172,6 +172,46 @@ export class FakeJobLogs {
 
   async exists(bucket: string, objectName: string): Promise<boolean> {
     return this.objects.has(`${bucket}/${objectName}`);
+  }
+}
+
+/** Objects of the output buckets as the store lists them; a bucket can be made to refuse (AccessDenied). */
+export class FakeOutputStorage {
+  /** By `<bucket>/<name>`. */
+  readonly objects = new Map<string, JobOutput & { body: string }>();
+  readonly deniedBuckets = new Set<string>();
+  /** Every request made, as `LIST <bucket>` or `PUT <bucket>/<name>`. */
+  readonly requests: string[] = [];
+
+  /** An object written now (or at `lastModified`). */
+  write(bucket: string, name: string, body: string, lastModified = new Date().toISOString()): void {
+    this.objects.set(`${bucket}/${name}`, { name, size: Buffer.byteLength(body), etag: `etag-of-${name}`, lastModified, body });
+  }
+
+  async ensureBucket(): Promise<void> {}
+
+  async listObjects(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ objects: JobOutput[]; truncated: boolean }> {
+    this.requests.push(`LIST ${bucket}`);
+    this.refuse(bucket);
+    const names = [...this.objects.keys()]
+      .filter((key) => key.startsWith(`${bucket}/${prefix}`) && key.slice(bucket.length + 1) > (options.startAfter ?? ''))
+      .sort();
+    const objects = names.slice(0, options.maxKeys).map((key) => {
+      const { body: _body, ...listed } = this.objects.get(key)!;
+      return listed;
+    });
+    return { objects, truncated: names.length > options.maxKeys };
+  }
+
+  async put(bucket: string, name: string, body: string): Promise<string> {
+    this.requests.push(`PUT ${bucket}/${name}`);
+    this.refuse(bucket);
+    this.write(bucket, name, body);
+    return `etag-of-${name}`;
+  }
+
+  private refuse(bucket: string): void {
+    if (this.deniedBuckets.has(bucket)) throw Object.assign(new S3Error('Access Denied.'), { code: 'AccessDenied' });
   }
 }
 

@@ -74,4 +74,14 @@ export class ApiConfig extends KubeAccessConfig {
   @Min(0, { message: 'SSE_REPLAY_EVENTS must be 0 or more' })
   @Max(1_000_000, { message: 'SSE_REPLAY_EVENTS must be at most 1000000' })
   SSE_REPLAY_EVENTS = 10_000;
+
+  /**
+   * The largest file `PUT /files/{bucket}/{key}` takes, in bytes (default 5 GiB, S3's limit for a single PUT; the
+   * api streams it in parts, so the size costs no memory). A larger body is refused with 413 and nothing is kept.
+   */
+  @ToInteger()
+  @IsInt({ message: 'FILES_MAX_BYTES must be an integer' })
+  @Min(1, { message: 'FILES_MAX_BYTES must be at least 1' })
+  @Max(5 * 1024 ** 4, { message: 'FILES_MAX_BYTES must be at most 5497558138880 (5 TiB, the largest S3 object)' })
+  FILES_MAX_BYTES = 5 * 1024 ** 3;
 }

@@ -71,6 +71,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(WorkerConfig, { RECORDS_BUCKET: '192.168.1.1' })).toThrow('RECORDS_BUCKET must not be formatted as an IP address');
   });
 
+  it('reads FILES_MAX_BYTES (5 GiB by default) and names a bad one', () => {
+    expect(loadConfig(ApiConfig, {}).FILES_MAX_BYTES).toBe(5 * 1024 ** 3);
+    expect(loadConfig(ApiConfig, { FILES_MAX_BYTES: '68719476736' }).FILES_MAX_BYTES).toBe(64 * 1024 ** 3);
+    expect(() => loadConfig(ApiConfig, { FILES_MAX_BYTES: '5GB' })).toThrow('FILES_MAX_BYTES must be an integer (got "5GB")');
+    expect(() => loadConfig(ApiConfig, { FILES_MAX_BYTES: '0' })).toThrow('FILES_MAX_BYTES must be at least 1 (got "0")');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig(WorkerConfig, { JOB_NAMESPACE: '', CONCURRENCY: '' })).toMatchObject({ JOB_NAMESPACE: undefined, CONCURRENCY: 10 });
   });

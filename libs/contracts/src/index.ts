@@ -2,6 +2,7 @@ export * from './bucket-name.js';
 export * from './image-policy.js';
 export * from './image-reference.js';
 export * from './job-naming.js';
+export * from './job-outputs.js';
 export * from './job-record.js';
 export * from './names.js';
 export * from './object-name.js';

@@ -14,3 +14,8 @@ export function uniqueJobName(requestJobName: string, id: string): string {
 export function logObjectName(uniqueName: string, prefix?: string): string {
   return prefix ? `${prefix}-${uniqueName}.log` : `${uniqueName}.log`;
 }
+
+/** The output manifest's name in the output bucket, beside the log: `[<prefix>-]<unique Job name>.manifest.json`. */
+export function manifestObjectName(uniqueName: string, prefix?: string): string {
+  return prefix ? `${prefix}-${uniqueName}.manifest.json` : `${uniqueName}.manifest.json`;
+}

@@ -61,6 +61,25 @@ describe('applyStatusChange', () => {
     expect(result.outcome).toBe('rejected');
     expect(result.record).toMatchObject({ status: 'cancelled', logObject: 'late.log', exitCode: null });
   });
+
+  const outputs = [{ name: 'p-result.json', size: 12, etag: 'abc', lastModified: at }];
+
+  it('records the outputs and their manifest with the end', () => {
+    const result = applyStatusChange(record('running', { startedAt: at }), { status: 'succeeded', at, logObject: 'x.log', outputs, manifestObject: 'x.manifest.json' });
+    expect(result.record).toMatchObject({ status: 'succeeded', outputs, manifestObject: 'x.manifest.json' });
+  });
+
+  it('learns late outputs of a cancelled job, and keeps the first ones learnt', () => {
+    const cancelled = record('cancelled', { finishedAt: at });
+    const learnt = applyStatusChange(cancelled, { status: 'cancelled', at, outputs, manifestObject: 'x.manifest.json' });
+    expect(learnt).toMatchObject({ outcome: 'unchanged', record: { outputs, manifestObject: 'x.manifest.json', updatedAt: at } });
+    const again = applyStatusChange(learnt.record, { status: 'cancelled', at, outputs: [], manifestObject: null });
+    expect(again.record).toBe(learnt.record);
+  });
+
+  it('keeps no outputs on a record that has none to learn', () => {
+    expect(applyStatusChange(record('running'), { status: 'failed', at })).not.toHaveProperty('record.outputs');
+  });
 });
 
 describe('replies', () => {
@@ -131,5 +150,11 @@ describe('the outbox of announcements', () => {
     expect(recordAsOf(ended, 'running')).toEqual({ ...ended, status: 'running', exitCode: null, logObject: null, finishedAt: null, updatedAt: at, announced: undefined });
     expect(recordAsOf(ended, 'queued')).toMatchObject({ status: 'queued', startedAt: null, updatedAt: ended.queuedAt });
     expect(recordAsOf(ended, 'succeeded')).toBe(ended);
+  });
+
+  it('shows no outputs at an earlier status', () => {
+    const withOutputs = { ...ended, outputs: [], manifestObject: null };
+    expect(recordAsOf(withOutputs, 'running')).not.toHaveProperty('outputs');
+    expect(recordAsOf(withOutputs, 'running')).not.toHaveProperty('manifestObject');
   });
 });

@@ -1,3 +1,4 @@
+import type { JobOutput } from './job-outputs.js';
 import { logObjectName, uniqueJobName } from './job-naming.js';
 import type { IdentifiedRequest, WorkRequest } from './work-request.js';
 
@@ -38,6 +39,14 @@ export interface JobRecord {
    * written before it existed, which count as fully announced.
    */
   announced?: JobStatus[];
+  /**
+   * What the Job wrote under its prefix in `outputBucket`, listed by the worker when the Job ended (after the log
+   * was stored): not the inputs that were there before the request was queued, nor the log or the manifest. Absent
+   * until the job has ended, and on jobs whose container never ran (nothing is listed for them).
+   */
+  outputs?: JobOutput[];
+  /** The output manifest in `outputBucket` (`[<prefix>-]<jobName>.manifest.json`); null when there were no outputs. */
+  manifestObject?: string | null;
 }
 
 /**
@@ -78,6 +87,9 @@ export interface StatusChange {
   logObject?: string | null;
   /** Statuses whose events have gone out since the record was last written; added to `announced`. */
   announced?: readonly JobStatus[];
+  /** The outputs listed when the Job ended, and their manifest; learnt once, like the log. */
+  outputs?: JobOutput[];
+  manifestObject?: string | null;
   /**
    * The writer publishes the new status's event right after this write and declares it announced with it, which
    * saves a write: a worker ending a record does so while the Job still marks the end as unconfirmed until it is
@@ -123,6 +135,7 @@ export function applyStatusChange(record: JobRecord, change: StatusChange): Tran
         reason: change.reason !== undefined ? change.reason : record.reason,
         exitCode: change.exitCode !== undefined ? change.exitCode : record.exitCode,
         logObject: change.logObject ?? record.logObject,
+        ...outputsOf(record, change),
         startedAt: record.startedAt ?? (change.status === 'running' ? change.at : null),
         finishedAt: isTerminal(change.status) ? change.at : null,
         updatedAt: change.at,
@@ -133,13 +146,20 @@ export function applyStatusChange(record: JobRecord, change: StatusChange): Tran
   const announced = withAnnounced(record.announced, change.announced);
   const outcome = change.status === record.status ? 'unchanged' : 'rejected';
   const logLearnt = !record.logObject && change.logObject;
-  if (logLearnt || announced !== record.announced) {
+  const outputs = outputsOf(record, change);
+  if (logLearnt || announced !== record.announced || outputs.outputs !== record.outputs) {
     return {
       outcome,
-      record: { ...record, ...(logLearnt && { logObject: change.logObject }), ...(announced && { announced }), updatedAt: change.at },
+      record: { ...record, ...(logLearnt && { logObject: change.logObject }), ...outputs, ...(announced && { announced }), updatedAt: change.at },
     };
   }
   return { outcome, record };
+}
+
+/** The outputs a change brings, kept once learnt (a later writer that did not list them does not drop them). */
+function outputsOf(record: JobRecord, change: StatusChange): Pick<JobRecord, 'outputs' | 'manifestObject'> {
+  if (record.outputs || !change.outputs) return record.outputs ? { outputs: record.outputs, manifestObject: record.manifestObject ?? null } : {};
+  return { outputs: change.outputs, manifestObject: change.manifestObject ?? null };
 }
 
 /** `announced` with the new statuses added, in status order; the same array when nothing is new. */
@@ -169,7 +189,7 @@ export function announcementsDue(record: JobRecord, published: ReadonlySet<JobSt
  */
 export function recordAsOf(record: JobRecord, status: JobStatus): JobRecord {
   if (status === record.status) return record;
-  const { announced: _announced, ...rest } = record;
+  const { announced: _announced, outputs: _outputs, manifestObject: _manifestObject, ...rest } = record;
   const base = { ...rest, status, reason: null, exitCode: null, logObject: null, finishedAt: null };
   return status === 'queued' ? { ...base, startedAt: null, updatedAt: record.queuedAt } : { ...base, updatedAt: record.startedAt ?? record.queuedAt };
 }

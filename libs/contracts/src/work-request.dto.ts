@@ -15,13 +15,8 @@ import {
 import { bucketNameProblem } from './bucket-name.js';
 import { isImageReference } from './image-reference.js';
 import { MAX_JOB_NAME_LENGTH } from './job-naming.js';
-import { prefixProblem } from './object-name.js';
+import { prefixProblem, SAFE_OBJECT_NAME, SAFE_OBJECT_NAME_RULE } from './object-name.js';
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/**
- * Characters S3 documents as safe in object names, plus `/` for folders, less `*`: a prefix is also part of the
- * session policy of a Job's own credentials (JOB_S3_CREDENTIALS=sts), where `*` would be a wildcard.
- */
-const SAFE_PREFIX = /^[A-Za-z0-9!_.'()\/-]+$/;
 
 export function IsBucketName(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -113,7 +108,7 @@ export class WorkRequestDto {
   @IsOptional()
   @IsString({ message: 'prefix must be a string' })
   @IsNotEmpty({ message: 'prefix must not be empty when given' })
-  @Matches(SAFE_PREFIX, { message: "prefix may only contain letters, digits and the characters ! _ . ' ( ) / -" })
+  @Matches(SAFE_OBJECT_NAME, { message: `prefix ${SAFE_OBJECT_NAME_RULE}` })
   @IsObjectNamePrefix()
   prefix?: string;
 

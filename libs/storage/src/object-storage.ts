@@ -1,3 +1,4 @@
+import type { JobOutput } from '@app/contracts';
 import { Client, InvalidBucketNameError, InvalidObjectNameError, S3Error } from 'minio';
 import { Readable } from 'node:stream';
 
@@ -21,11 +22,30 @@ export interface PutOptions {
   ifMatch?: string;
   /** Write only if the object does not exist yet. */
   ifNoneMatch?: '*';
+  /** User metadata, stored as `x-amz-meta-<name>` headers. */
+  metadata?: Record<string, string>;
+}
+
+/** An object's headers, as a read or a HEAD answers them. */
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  contentType: string;
+  /** User metadata by name without `x-amz-meta-`, lowercase. */
+  metadata: Record<string, string>;
 }
 
 export interface StoredObject {
   body: Buffer;
   etag: string;
+}
+
+/** A stream to store passed the size allowed for it; nothing was stored. */
+export class ObjectTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The object is larger than the limit of ${maxBytes} bytes`);
+    this.name = 'ObjectTooLargeError';
+  }
 }
 
 /** A conditional write lost: the object changed (or appeared) since it was read. */
@@ -80,7 +100,7 @@ export class ObjectStorage {
 
   async put(bucket: string, key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
     const content = typeof body === 'string' ? Buffer.from(body) : body;
-    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
+    const headers = contentHeaders(options);
     if (options.ifMatch) headers['If-Match'] = `"${options.ifMatch}"`;
     if (options.ifNoneMatch) headers['If-None-Match'] = options.ifNoneMatch;
     try {
@@ -94,37 +114,46 @@ export class ObjectStorage {
 
   /**
    * Stores a stream of unknown length without holding it in memory: what fits in one part goes in one PUT (the
-   * usual log: no extra requests); anything longer in a multipart upload, which the store completes only when
-   * the stream has ended well, so a stream that fails leaves no object behind.
+   * usual log: no extra requests); anything longer in a multipart upload of parts of `partSizeBytes`, at most two
+   * of them in memory at once. The upload is completed only when the stream has ended well, and aborted (its parts
+   * removed) when the stream fails, the store refuses a part or the stream passes `maxBytes`
+   * (`ObjectTooLargeError`): nothing is left behind. Hand-written on the client's multipart calls because the
+   * client's own `putObject` can be neither bounded nor aborted, and never settles when its source fails.
    */
-  async putStream(bucket: string, key: string, body: Readable, options: { contentType?: string } = {}): Promise<{ etag: string; size: number }> {
-    const chunks = body[Symbol.asyncIterator]();
-    const head: Buffer[] = [];
-    let size = 0;
-    let ended = false;
-    while (size <= this.partSize) {
-      const next = await chunks.next();
-      if (next.done) {
-        ended = true;
-        break;
+  async putStream(bucket: string, key: string, body: Readable, options: Pick<PutOptions, 'contentType' | 'metadata'> & { maxBytes?: number } = {}): Promise<{ etag: string; size: number }> {
+    const parts = partsOf(body, this.partSize, options.maxBytes ?? Infinity);
+    try {
+      const first = await parts.next();
+      const second = first.done ? first : await parts.next();
+      if (second.done) {
+        const content = first.done ? Buffer.alloc(0) : first.value;
+        return { etag: await this.put(bucket, key, content, options), size: content.length };
       }
-      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
-      head.push(chunk);
-      size += chunk.length;
+      return await this.putParts(bucket, key, [first.value as Buffer, second.value], parts, options);
+    } finally {
+      await parts.return(undefined);
     }
-    if (ended) return { etag: await this.put(bucket, key, Buffer.concat(head), options), size };
-    let total = size;
-    const rest = Readable.from(
-      (async function* () {
-        yield* head;
-        for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-          total += (next.value as Buffer).length;
-          yield next.value as Buffer;
-        }
-      })(),
-    );
-    const { etag } = await this.client.putObject(bucket, key, rest, undefined, { 'Content-Type': options.contentType ?? 'application/octet-stream' });
-    return { etag, size: total };
+  }
+
+  private async putParts(bucket: string, key: string, head: Buffer[], rest: AsyncGenerator<Buffer>, options: Pick<PutOptions, 'contentType' | 'metadata'>) {
+    const uploadId = await this.client.initiateNewMultipartUpload(bucket, key, contentHeaders(options));
+    try {
+      const etags: Array<{ part: number; etag: string }> = [];
+      let size = 0;
+      const upload = async (part: Buffer) => {
+        const partNumber = etags.length + 1;
+        const { etag } = await this.client.uploadPart({ bucketName: bucket, objectName: key, uploadID: uploadId, partNumber, headers: { 'Content-Length': String(part.length) } }, part);
+        etags.push({ part: partNumber, etag });
+        size += part.length;
+      };
+      for (const part of head) await upload(part);
+      for await (const part of rest) await upload(part);
+      const { etag } = await this.client.completeMultipartUpload(bucket, key, uploadId, etags);
+      return { etag, size };
+    } catch (error) {
+      await this.client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Whether the object exists. */
@@ -146,19 +175,40 @@ export class ObjectStorage {
     return { body: Buffer.concat(chunks), etag: unquote(String(stream.headers?.etag ?? '')) };
   }
 
-  /** The object as a stream with its size, or undefined when it does not exist. */
-  async open(bucket: string, key: string): Promise<{ stream: Readable; size: number } | undefined> {
+  /** The object as a stream with its size and headers, or undefined when it does not exist. */
+  async open(bucket: string, key: string): Promise<({ stream: Readable } & ObjectInfo) | undefined> {
     const stream = await this.openIfExists(bucket, key);
     if (!stream) return undefined;
-    return { stream, size: Number(stream.headers?.['content-length'] ?? 0) };
+    return { stream, ...infoOf(stream.headers ?? {}) };
+  }
+
+  /** The object's size and headers (a HEAD), or undefined when it does not exist. */
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const { size, etag, metaData } = await this.client.statObject(bucket, key);
+      const { 'content-type': contentType, ...metadata } = metaData as Record<string, string>;
+      return { size, etag, contentType: contentType ?? 'application/octet-stream', metadata };
+    } catch (error) {
+      if (error instanceof S3Error && (error.code === 'NotFound' || error.code === 'NoSuchKey')) return undefined;
+      throw error;
+    }
   }
 
   /** One page of keys under a prefix, in key order, after `startAfter`. */
   async listKeys(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ keys: string[]; truncated: boolean }> {
+    const { objects, truncated } = await this.listObjects(bucket, prefix, options);
+    return { keys: objects.map(({ name }) => name), truncated };
+  }
+
+  /** One page of objects under a prefix (name, size, ETag, last modified), in key order, after `startAfter`. */
+  async listObjects(bucket: string, prefix: string, options: { startAfter?: string; maxKeys: number }): Promise<{ objects: JobOutput[]; truncated: boolean }> {
     // ListObjects (v1) with a marker: v2's continuation tokens are not needed for "start after", and the
     // local S3 server cannot make them on OpenSSL 3.
     const page = await this.client.listObjectsQuery(bucket, prefix, options.startAfter ?? '', { MaxKeys: options.maxKeys, Delimiter: '' });
-    return { keys: page.objects.flatMap((item) => (item.name ? [item.name] : [])), truncated: Boolean(page.isTruncated) };
+    const objects = page.objects.flatMap((item) =>
+      item.name ? [{ name: item.name, size: Number(item.size ?? 0), etag: unquote(String(item.etag ?? '')), lastModified: new Date(item.lastModified ?? 0).toISOString() }] : [],
+    );
+    return { objects, truncated: Boolean(page.isTruncated) };
   }
 
   async remove(bucket: string, key: string): Promise<void> {
@@ -184,6 +234,48 @@ function isPreconditionFailure(error: unknown, options: PutOptions): boolean {
   if (!(error instanceof S3Error)) return false;
   // S3 answers If-Match on a missing object with NoSuchKey: for a compare-and-swap that is a lost race too.
   return error.code === 'PreconditionFailed' || (Boolean(options.ifMatch) && error.code === 'NoSuchKey');
+}
+
+/** The stream in parts of `partSize` bytes (the last one shorter), failing once it passes `maxBytes`. */
+async function* partsOf(body: Readable, partSize: number, maxBytes: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let total = 0;
+  // Iterated by hand: a `for await` that stops early would destroy the source, which is its owner's to end (an
+  // HTTP request must stay open for the answer).
+  const chunks = body[Symbol.asyncIterator]();
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const bytes = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
+    total += bytes.length;
+    if (total > maxBytes) throw new ObjectTooLargeError(maxBytes);
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    while (pendingBytes >= partSize) {
+      const joined = Buffer.concat(pending);
+      yield joined.subarray(0, partSize);
+      pending = [joined.subarray(partSize)];
+      pendingBytes -= partSize;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending);
+}
+
+function contentHeaders(options: Pick<PutOptions, 'contentType' | 'metadata'>): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
+  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
+  return headers;
+}
+
+function infoOf(headers: Record<string, unknown>): ObjectInfo {
+  const metadata = Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) => (name.toLowerCase().startsWith('x-amz-meta-') ? [[name.toLowerCase().slice('x-amz-meta-'.length), String(value)]] : [])),
+  );
+  return {
+    size: Number(headers['content-length'] ?? 0),
+    etag: unquote(String(headers.etag ?? '')),
+    contentType: String(headers['content-type'] ?? 'application/octet-stream'),
+    metadata,
+  };
 }
 
 function unquote(etag: string): string {

@@ -9,7 +9,7 @@ import { downloadOutputs } from '../transfer.js';
 import type { Context } from './context.js';
 
 /** A record in the chosen format. */
-export function printRecord(context: Context, record: Parameters<typeof recordText>[0]): void {
+export function printRecord(context: Context, record: JobRecord): void {
   const { terminal, format } = context;
   if (format === 'json') terminal.print(json(record));
   else if (format === 'name') terminal.print(record.id);

@@ -4,17 +4,18 @@ import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contr
 import { buildJob, JOB_NAMESPACE, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
-import { JobLogs, JobRecordStore } from '@app/storage';
+import { JobLogs, JobRecordStore, ObjectStorage } from '@app/storage';
 import type { V1Job } from '@kubernetes/client-node';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { FakeDelivery, FakeInformer, FakeJobLogs, FakeKube, FakePublisher, FakeRecords } from '../../test/fakes.js';
+import { FakeDelivery, FakeInformer, FakeJobLogs, FakeKube, FakeOutputStorage, FakePublisher, FakeRecords } from '../../test/fakes.js';
 import { DeadLetters } from '../answers/dead-letters.js';
 import { Replies } from '../answers/replies.js';
 import { JobCredentials } from '../credentials/job-credentials.service.js';
 import { JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from '../logs/log-capture.service.js';
+import { OutputManifests } from '../outputs/output-manifests.service.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 import { JobReconciler } from './job-reconciler.service.js';
 
@@ -48,6 +49,7 @@ describe('JobReconciler', () => {
   let informer: FakeInformer;
   let records: FakeRecords;
   let logs: FakeJobLogs;
+  let storage: FakeOutputStorage;
   let publisher: FakePublisher;
 
   async function start(env: Record<string, string> = {}, credentials?: Partial<JobCredentials>): Promise<void> {
@@ -56,6 +58,7 @@ describe('JobReconciler', () => {
       providers: [
         JobReconciler,
         LogCapture,
+        OutputManifests,
         Replies,
         DeadLetters,
         WorkerMetrics,
@@ -65,6 +68,7 @@ describe('JobReconciler', () => {
         { provide: PodInformer, useValue: informer },
         { provide: JobRecordStore, useValue: records },
         { provide: JobLogs, useValue: logs },
+        { provide: ObjectStorage, useValue: storage },
         { provide: AmqpPublisher, useValue: publisher },
         { provide: ResultEvents, useFactory: () => new ResultEvents(publisher as unknown as AmqpPublisher, 'results') },
         { provide: JOB_SETTINGS, useValue: settings },
@@ -82,6 +86,7 @@ describe('JobReconciler', () => {
     informer = new FakeInformer();
     records = new FakeRecords();
     logs = new FakeJobLogs();
+    storage = new FakeOutputStorage();
     publisher = new FakePublisher();
   });
   afterEach(async () => {
@@ -278,6 +283,61 @@ describe('JobReconciler', () => {
     kube.logs.clear();
     await until(() => recordOf(request)?.status === 'succeeded', 'settled');
     expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toBe('stored earlier\n');
+  });
+
+  describe('the outputs', () => {
+    it('records what the Job wrote under its prefix, not the inputs before it, and stores the manifest beside the log: one list and one put', async () => {
+      await start();
+      storage.write('in.bucket', 'p7-input.csv', 'a,b\n', new Date(Date.now() - 60_000).toISOString());
+      const { request } = submit({ prefix: 'p7' });
+      const job = await jobOf(request);
+      await until(() => recordOf(request)?.status === 'running', 'the record to say running');
+      storage.write('in.bucket', 'p7-result.json', '{"ok":true}\n');
+      storage.write('in.bucket', 'p7/plots/a.png', 'png');
+      storage.write('in.bucket', 'other-result.json', 'not under the prefix');
+      kube.logs.set(`${job.metadata!.name}-pod`, 'SUCCESS\n');
+      informer.setPod(job, { exitCode: 0 });
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      const manifestObject = `p7-test-job-${request.id}.manifest.json`;
+      const outputs = [
+        { name: 'p7-result.json', size: 12, etag: 'etag-of-p7-result.json', lastModified: expect.any(String) },
+        { name: 'p7/plots/a.png', size: 3, etag: 'etag-of-p7/plots/a.png', lastModified: expect.any(String) },
+      ];
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `p7-test-job-${request.id}.log`, outputs, manifestObject });
+      expect(JSON.parse(storage.objects.get(`in.bucket/${manifestObject}`)!.body)).toEqual({ id: request.id, jobName: `test-job-${request.id}`, outputBucket: 'in.bucket', prefix: 'p7', outputs });
+      expect(storage.requests).toEqual(['LIST in.bucket', `PUT in.bucket/${manifestObject}`]);
+      // The record's end event carries them.
+      expect(publisher.messages.find((message) => message.routingKey === 'job.succeeded')?.body).toMatchObject({ outputs, manifestObject });
+    });
+
+    it('writes no manifest for a Job that wrote nothing: one list', async () => {
+      await start();
+      const { request } = submit();
+      await runToEnd(request);
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded', outputs: [], manifestObject: null });
+      expect(storage.requests).toEqual(['LIST in.bucket']);
+    });
+
+    it('lists nothing for a Job that never ran', async () => {
+      await start();
+      const invalid = () => new KubeApiError(422, 'Invalid', 'Job.batch "x" is invalid');
+      kube.faults.create.next(invalid(), invalid(), invalid());
+      const { request, delivery } = submit();
+      await until(() => delivery.acked, 'the acknowledgement');
+      expect(recordOf(request)).toMatchObject({ status: 'failed', reason: 'JobNotCreated', outputs: [], manifestObject: null });
+      expect(storage.requests).toEqual([]);
+    });
+
+    it('ends the job as it ended, without outputs, when the store refuses the listing for good', async () => {
+      await start();
+      storage.deniedBuckets.add('in.bucket');
+      const { request, delivery } = submit();
+      await runToEnd(request);
+      await until(() => delivery.acked, 'the acknowledgement');
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `test-job-${request.id}.log`, outputs: [], manifestObject: null });
+      expect(storage.requests).toEqual(['LIST in.bucket', 'LIST in.bucket', 'LIST in.bucket']);
+    });
   });
 
   it('ends a request whose log the store refuses as failed with the reason, answers it and frees its slot', async () => {

@@ -12,6 +12,7 @@ import type { Delivery } from '../answers/delivery.js';
 import { Replies } from '../answers/replies.js';
 import { JOB_SETTINGS } from '../kubernetes/kubernetes.module.js';
 import { LogCapture } from '../logs/log-capture.service.js';
+import { OutputManifests, type StoredManifest } from '../outputs/output-manifests.service.js';
 import { WorkerMetrics } from '../worker.metrics.js';
 import { classifyFailure, describeFailure } from './failures.js';
 import { KeyedWorkQueue } from './keyed-work-queue.js';
@@ -48,6 +49,9 @@ interface TrackedRequest {
   credentialsReady: boolean;
   logStored: boolean;
   logRefused: boolean;
+  /** The outputs listed and their manifest stored, once the log is. */
+  manifest?: StoredManifest;
+  manifestRefused: boolean;
   /** This worker answered the request's messages: finishing it is its own to do, not an orphan's. */
   replied: boolean;
   outcome?: Outcome;
@@ -83,6 +87,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(PodInformer) private readonly informer: PodInformer,
     @Inject(JobRecordStore) private readonly records: JobRecordStore,
     @Inject(LogCapture) private readonly logs: LogCapture,
+    @Inject(OutputManifests) private readonly manifests: OutputManifests,
     @Inject(JobCredentials) private readonly credentials: JobCredentials,
     @Inject(ResultEvents) private readonly events: ResultEvents,
     @Inject(Replies) private readonly replies: Replies,
@@ -227,6 +232,8 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       credentialsMissing: this.credentials.perJob && !entry.credentialsReady && entry.presence === 'present' && !ending,
       logStored: entry.logStored,
       logRefused: entry.logRefused,
+      manifestStored: entry.manifest !== undefined,
+      manifestRefused: entry.manifestRefused,
       orphanWaiting,
       deadLetter: entry.deadLetterReason !== undefined,
     };
@@ -263,6 +270,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         entry.outcome ??= step.outcome;
         if ((await this.logs.store(entry.record!, step.outcome)) === 'kept') entry.log.info('kept the log stored earlier; the pods are gone');
         entry.logStored = true;
+        return;
+      case 'store-manifest':
+        entry.manifest = await this.manifests.store(entry.record!);
+        entry.log.info({ outputs: entry.manifest.outputs.length, manifestObject: entry.manifest.manifestObject }, 'listed the outputs');
         return;
       case 'settle':
         return this.settle(entry, step.outcome);
@@ -347,6 +358,9 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       reason: refused ? LOG_NOT_STORED_REASON : outcome.reason,
       exitCode: outcome.exitCode,
       logObject,
+      // Nothing listed (no container ran, or the store refused) is recorded as no outputs.
+      outputs: entry.manifest?.outputs ?? [],
+      manifestObject: entry.manifest?.manifestObject ?? null,
       announced: [...entry.published],
       // Its event goes out next; until the Job is released, the Job says it may not have (`endUnconfirmed`).
       declaresAnnounced: entry.presence === 'present',
@@ -404,6 +418,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     log.error({ err: error, step, attempts: entry.refused.count }, 'a step was refused for good; ending the request');
     entry.refused = undefined;
     if (step === 'store-log') entry.logRefused = true;
+    else if (step === 'store-manifest') entry.manifestRefused = true;
     else if (step === 'create-job') {
       entry.outcome = jobNotCreated(reason);
       entry.presence = 'absent';
@@ -430,6 +445,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         credentialsReady: false,
         logStored: false,
         logRefused: false,
+        manifestRefused: false,
         replied: false,
         log: this.logger.child({ requestId: id }),
       };

@@ -29,6 +29,8 @@ function situation(overrides: Partial<Situation> = {}): Situation {
     credentialsMissing: false,
     logStored: false,
     logRefused: false,
+    manifestStored: false,
+    manifestRefused: false,
     orphanWaiting: false,
     deadLetter: false,
     ...overrides,
@@ -61,8 +63,12 @@ describe('nextStep', () => {
     ['reads the Job when its pods cannot tell', { observed: { needJob: true } }, 'read-job'],
     // The Job has ended.
     ['stores the log first', { observed: { outcome: succeeded } }, 'store-log'],
-    ['then settles the record', { observed: { outcome: succeeded }, logStored: true }, 'settle'],
-    ['settles without a log the store refused', { outcome: succeeded, logRefused: true }, 'settle'],
+    ['then lists the outputs and stores their manifest', { observed: { outcome: succeeded }, logStored: true }, 'store-manifest'],
+    ['then settles the record', { observed: { outcome: succeeded }, logStored: true, manifestStored: true }, 'settle'],
+    ['settles without a log the store refused, and lists no outputs without it', { outcome: succeeded, logRefused: true }, 'settle'],
+    ['settles without the outputs when the store refused them', { outcome: succeeded, logStored: true, manifestRefused: true }, 'settle'],
+    ['lists nothing for a Job whose container never ran', { outcome: { ...succeeded, status: 'failed', podNames: [] }, logStored: true }, 'settle'],
+    ['lists the outputs of a timed-out Job too', { outcome: timedOut(['pod-1']), logStored: true }, 'store-manifest'],
     ['keeps the outcome decided first, whatever the pods say now', { outcome: timedOut(['pod-1']), observed: {} }, 'store-log'],
     ['lets the worker holding the request finish an ended Job first', { observed: { outcome: succeeded }, hasDeliveries: false, orphanWaiting: true }, 'wait'],
     ['ends a request whose Job was refused without creating it again', { record: record('queued'), job: 'absent', outcome: { ...succeeded, status: 'failed', podNames: [] } }, 'store-log'],
@@ -80,7 +86,8 @@ describe('nextStep', () => {
     ['answers a request whose Job is gone', { record: ended('succeeded'), job: 'absent' }, 'reply'],
     ['reads the Job of an ended request', { record: ended('succeeded'), job: 'unknown' }, 'read-job'],
     ['keeps the log so far of a Job cancelled while it ran', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']) }, 'store-log'],
-    ['records the log of a cancelled Job', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']), logStored: true }, 'settle'],
+    ['lists the outputs of a Job cancelled while it ran', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']), logStored: true }, 'store-manifest'],
+    ['records the log and outputs of a cancelled Job', { record: ended('cancelled', { logObject: null }), outcome: cancelled(['pod-1']), logStored: true, manifestStored: true }, 'settle'],
     ['announces a cancel whose event the api could not publish', { record: ended('cancelled', { announced: ['queued'] }), outcome: cancelled([]) }, 'announce'],
     ['leaves an ended Job to the worker holding it during the grace period', { record: ended('succeeded'), hasDeliveries: false, orphanWaiting: true }, 'wait'],
     ['announces nothing for a record from before the outbox', { record: ended('succeeded', { announced: undefined }), hasDeliveries: false }, 'release-job'],
@@ -101,9 +108,10 @@ describe('nextStep', () => {
     expect(nextStep(situation({ record: ended('failed', { announced: [] }), published: new Set(['queued']) }))).toEqual({ kind: 'announce', status: 'running' });
   });
 
-  it('stores the log and settles with the one outcome', () => {
+  it('stores the log, then the outputs, and settles with the one outcome', () => {
     const outcome = timedOut(['pod-1']);
     expect(nextStep(situation({ outcome }))).toEqual({ kind: 'store-log', outcome });
-    expect(nextStep(situation({ outcome, logStored: true }))).toEqual({ kind: 'settle', outcome });
+    expect(nextStep(situation({ outcome, logStored: true }))).toEqual({ kind: 'store-manifest' });
+    expect(nextStep(situation({ outcome, logStored: true, manifestStored: true }))).toEqual({ kind: 'settle', outcome });
   });
 });

@@ -1,5 +1,5 @@
 import { announcementsDue, isTerminal, type JobRecord, type JobStatus } from '@app/contracts';
-import type { Outcome } from './outcome.js';
+import { mayHaveOutputs, type Outcome } from './outcome.js';
 
 /** Where a request's Kubernetes Job stands, as far as this worker knows. */
 export type JobPresence = 'unknown' | 'present' | 'absent' | 'collected';
@@ -41,6 +41,10 @@ export interface Situation {
   logStored: boolean;
   /** The store refused the log object for good. */
   logRefused: boolean;
+  /** The Job's outputs are listed and their manifest stored (this run of the worker). */
+  manifestStored: boolean;
+  /** The store refused the listing or the manifest for good: the job ends without. */
+  manifestRefused: boolean;
   /** A Job nobody here holds a message for, waiting out the grace period for the worker that does. */
   orphanWaiting: boolean;
   /** A step failed for good and its failure is not one the job can end with: answer the messages with it. */
@@ -57,6 +61,7 @@ export type Step =
   | { kind: 'create-credentials' }
   | { kind: 'mark-running' }
   | { kind: 'store-log'; outcome: Outcome }
+  | { kind: 'store-manifest' }
   | { kind: 'settle'; outcome: Outcome }
   | { kind: 'record-announced' }
   | { kind: 'reply' }
@@ -71,8 +76,9 @@ export type StepKind = Step['kind'];
 
 /**
  * The next missing step for one request, from its situation alone (a level-based reconcile: it does not matter
- * how the situation came about, only what it is). The order is the order of the promises: the log is stored
- * before the record says the job ended, the record before anything is announced, every announcement before the
+ * how the situation came about, only what it is). The order is the order of the promises: the log and then the
+ * output manifest are stored before the record says the job ended (and the record carries both), the record
+ * before anything is announced, every announcement before the
  * Job is released to its TTL or deleted, and the messages are acknowledged last.
  */
 export function nextStep(s: Situation): Step {
@@ -107,7 +113,13 @@ function nextStepOfActive(s: Situation, record: JobRecord): Step {
   const outcome = s.outcome ?? s.observed.outcome;
   if (!outcome) return s.observed.needJob ? { kind: 'read-job' } : { kind: 'wait' };
   if (s.orphanWaiting) return { kind: 'wait' };
+  return storeThenSettle(s, outcome);
+}
+
+/** The log, then the outputs beside it (only with the log, and when a container ran), then the record. */
+function storeThenSettle(s: Situation, outcome: Outcome): Step {
   if (!s.logStored && !s.logRefused) return { kind: 'store-log', outcome };
+  if (s.logStored && !s.manifestStored && !s.manifestRefused && mayHaveOutputs(outcome)) return { kind: 'store-manifest' };
   return { kind: 'settle', outcome };
 }
 
@@ -117,7 +129,7 @@ function nextStepOfEnded(s: Situation, record: JobRecord, othersToAnnounce: bool
   if (s.job === 'present') {
     if (s.orphanWaiting) return { kind: 'wait' };
     // Cancelled by the api (or ended by another worker) while the Job ran: keep its log so far, then stop it.
-    if (!record.logObject && !s.logRefused) return s.logStored ? { kind: 'settle', outcome: s.outcome! } : { kind: 'store-log', outcome: s.outcome! };
+    if (!record.logObject && !s.logRefused) return storeThenSettle(s, s.outcome!);
     // The Job is the last trace of an announcement not yet made or not yet recorded: it stays until both are done.
     if (othersToAnnounce) return { kind: 'wait' };
     if (unrecorded) return { kind: 'record-announced' };

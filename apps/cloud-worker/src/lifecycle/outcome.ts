@@ -15,6 +15,14 @@ export interface Outcome {
   deleteJob: boolean;
 }
 
+/**
+ * Whether the Job may have written outputs: some pod of it ran (or was seen). A Job that was never created, or
+ * whose container could not start, has none, and costs no S3 listing.
+ */
+export function mayHaveOutputs(outcome: Outcome): boolean {
+  return outcome.podNames.length > 0;
+}
+
 export const TIMED_OUT_REASON = 'DeadlineExceeded';
 /** The S3 store refused the log object for good (a denied bucket, a name it rejects): the job cannot keep its log. */
 export const LOG_NOT_STORED_REASON = 'LogNotStored';

@@ -1,7 +1,22 @@
-import { JOB_STATUSES, WorkRequestDto, type JobRecord, type JobStatus } from '@app/contracts';
+import { JOB_STATUSES, WorkRequestDto, type JobOutput, type JobRecord, type JobStatus } from '@app/contracts';
 import { ApiProperty } from '@nestjs/swagger';
 
 const ID = '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11';
+
+/** One object a job wrote to its output bucket (documentation of `JobOutput`). */
+export class JobOutputDto implements JobOutput {
+  @ApiProperty({ example: 'run-1-result.json', description: 'The object name in the output bucket.' })
+  name!: string;
+
+  @ApiProperty({ example: 1234, description: 'Bytes.' })
+  size!: number;
+
+  @ApiProperty({ example: '9b2cf535f27731c974343645a3985328' })
+  etag!: string;
+
+  @ApiProperty({ example: '2026-11-24T10:00:05.120Z' })
+  lastModified!: string;
+}
 
 /** The job record as the api returns it (documentation of `JobRecord`). */
 export class JobRecordDto implements JobRecord {
@@ -56,6 +71,23 @@ export class JobRecordDto implements JobRecord {
     description: 'The statuses whose result events have gone out (the end: is going out, declared with the write that ended the record); a status not listed yet is still being announced.',
   })
   announced?: JobStatus[];
+
+  @ApiProperty({
+    type: [JobOutputDto],
+    required: false,
+    description:
+      'What the Job wrote under its prefix in `outputBucket`, listed when it ended (not the inputs that were there before it was queued, nor logs or manifests; at most 1,000). Absent until the job has ended.',
+  })
+  outputs?: JobOutput[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    example: `run-1-test-job-${ID}.manifest.json`,
+    description: 'The output manifest in `outputBucket`, beside the log: `{ id, jobName, outputBucket, prefix, outputs }`; null when the Job wrote nothing.',
+  })
+  manifestObject?: string | null;
 }
 
 export class JobPageDto {
