@@ -130,9 +130,9 @@ cloud-worker is running
   RabbitMQ            ${shownUrl(broker.url)}   (${broker.source})
   api token (${owner})   ${token}
                       curl -H "authorization: Bearer $(cat ${shown(tokenFile)})" ${apiUrl}/jobs
-  CLI                 npx cloud-worker --help; from another folder or shell, first:
-                      export CLOUD_WORKER_API=${apiUrl}
-                      export CLOUD_WORKER_TOKEN=$(cat ${resolve(tokenFile)})
+  CLI                 export CLOUD_WORKER_API=${apiUrl}
+                      export CLOUD_WORKER_TOKEN="$(cat ${resolve(tokenFile)})"
+                      npx cloud-worker ls   (npx cloud-worker --help for the rest)
 Press Ctrl-C to stop.
 `);
   // Quiet while starting (the readiness polls fail until then); from now on the apps' logs are the output.

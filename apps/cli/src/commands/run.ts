@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { JobRecord } from '../../../../libs/contracts/src/job-record.js';
 import { isTerminal } from '../../../../libs/contracts/src/job-record.js';
 import type { OutputList } from '../api-client.js';
@@ -49,6 +50,9 @@ export async function runCommand(context: Context, image: string, options: RunOp
     if (files.length > 0) {
       await uploadInputs(client, terminal, inputBucket, files, interrupt.signal);
       terminal.info(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(files.reduce((sum, file) => sum + file.size, 0))}) to ${inputBucket}/${prefix}/`);
+      // The worker tells outputs from inputs in one bucket by time: S3's LastModified, in whole seconds, against the
+      // record's queuedAt. Submitting in a later second than the last upload keeps the inputs from counting.
+      if (!options.outputBucket || options.outputBucket === inputBucket) await nextSecond(interrupt.signal);
     }
     const request = { id: randomUUID(), image, jobName: options.name, inputBucket, outputBucket: options.outputBucket, prefix, timeOut: options.timeout };
     const submitted = await client.json<JobRecord>('/jobs', { method: 'POST', json: request, refusals: SUBMIT_REFUSALS, signal: interrupt.signal });
@@ -74,6 +78,11 @@ export async function runCommand(context: Context, image: string, options: RunOp
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Resolves a little after the wall clock's next whole second. */
+function nextSecond(signal: AbortSignal): Promise<void> {
+  return setTimeout(1000 - (Date.now() % 1000) + 20, undefined, { signal });
 }
 
 class Interrupted extends Error {
