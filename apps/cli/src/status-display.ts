@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../../libs/contracts/src/job-record.js';
+import { isTerminal, type JobRecord } from '../../../libs/contracts/src/job-record.js';
 import { colorStatus, formatDuration, runTime } from './format.js';
 import type { Terminal } from './terminal.js';
 
@@ -21,10 +21,11 @@ export class StatusDisplay {
     else if (changed) this.terminal.info(`${new Date().toISOString()} job ${record.id} ${this.describe(record)}`);
   }
 
-  /** Stops redrawing and removes the line; the summary says how it ended. */
+  /** Stops redrawing; on a terminal, the line stays as a plain one when the job has ended, else it goes. */
   stop(): void {
     clearInterval(this.timer);
     this.terminal.clearStatus();
+    if (this.terminal.interactive && this.record && isTerminal(this.record.status)) this.terminal.info(this.describe(this.record));
   }
 
   private draw(): void {

@@ -37,6 +37,7 @@ describe('inputs and outputs', () => {
 
   it('save an output under --out by its name, and never outside it', () => {
     expect(outputPath('/tmp/out', 'run-1/result.json')).toBe('/tmp/out/run-1/result.json');
+    expect(outputPath('results', 'run-1-result.json')).toBe('results/run-1-result.json');
     for (const name of ['../escape', 'a/../../escape', '/etc/passwd', 'a\\b', '']) {
       expect(() => outputPath('/tmp/out', name)).toThrow(expect.objectContaining({ exitCode: ExitCode.API_ERROR }));
     }

@@ -66,7 +66,7 @@ export function outputPath(outDir: string, name: string): string {
   if (name.includes('\\') || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
     throw new CliError(`output "${name}" is not a relative path of plain segments; not saved under ${outDir}`, ExitCode.API_ERROR);
   }
-  return resolve(outDir, ...segments);
+  return join(outDir, ...segments);
 }
 
 /** Byte progress of a set of transfers: bars on a terminal, a line per finished file elsewhere. */

@@ -141,10 +141,8 @@ function summarise(context: Context, record: JobRecord, list: OutputList | undef
   if (format === 'json') return terminal.print(json({ ...record, ...(list && { outputs: list.outputs.map((output, index) => ({ ...output, ...(paths && { path: paths[index] }) })) }) }));
   if (format === 'name') return terminal.print(record.id);
   terminal.print(`\n${recordText(record, terminal.out)}`);
-  if (list) {
-    if (list.outputs.length > 0) printOutputs(context, list, paths);
-    if (list.outputs.length > 0 && !paths) terminal.info(`download them: cloud-worker outputs ${record.id} --out DIR`);
-  }
+  if (paths) printOutputs(context, list!, paths);
+  else if (list && list.outputs.length > 0) terminal.info(`download them: cloud-worker outputs ${record.id} --out DIR`);
   if (outDir && list && list.outputs.length === 0) terminal.info(`no outputs to download into ${outDir}`);
 }
 
