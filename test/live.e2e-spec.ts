@@ -143,4 +143,29 @@ describe('live logs and events', () => {
       expect(body.match(/^Exiting with code 2$/gm)).toHaveLength(2);
     }, 90_000);
   });
+
+  describe('a job with credentials of its own (JOB_S3_CREDENTIALS=sts)', () => {
+    let system: TestSystem;
+    let api: ApiClient;
+
+    beforeAll(async () => {
+      system = await TestSystem.start({ sim: { images: pythonTestImage(2) }, env: { JOB_S3_CREDENTIALS: 'sts' } });
+      api = new ApiClient(() => system.apiUrl);
+    });
+    afterAll(() => system?.stop());
+
+    it("masks the Job's own secret key and session token while following, as the stored log does", async () => {
+      const { body: job } = await api.submit({ image: 'mstc/python-test', jobName: 'own-keys', inputBucket: 'live.inputs' });
+      let beforeEnd: Promise<string | undefined> | undefined;
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`, {}, (text) => {
+        if (text.includes('AWS_SESSION_TOKEN: ***\n')) beforeEnd ??= system.record(job.id).then((record) => record?.status);
+      });
+      const body = await follow.done;
+      expect(await beforeEnd).toBe('running');
+      const own = system.sim.get('secrets', 'default', (await system.record(job.id))!.jobName)!.data as Record<string, string>;
+      for (const key of ['secretKey', 'sessionToken']) expect(body).not.toContain(Buffer.from(own[key], 'base64').toString());
+      const logObject = await eventually(async () => (await system.record(job.id))?.logObject, 20_000, 'the log stored');
+      expect(body).toBe(await system.objectText(job.outputBucket, logObject));
+    }, 60_000);
+  });
 });

@@ -82,6 +82,8 @@ describe('LiveController', () => {
       edges.kube.addPod(record.jobName, 'pod-a', 'token=session-token-1\n');
       edges.kube.secrets.set(record.jobName, { data: { sessionToken: Buffer.from('session-token-1').toString('base64') } });
       expect(await api().get(`/jobs/${record.id}/log`)).toMatchObject({ status: 200, text: 'token=***\n' });
+      edges.kube.secrets.clear();
+      expect(await api().get(`/jobs/${record.id}/log`)).toMatchObject({ status: 503, body: { message: `The credentials Secret of Job ${record.id} is gone, so its log cannot be masked and is not sent.` } });
       edges.kube.secretsForbidden = true;
       const refused = await api().get(`/jobs/${record.id}/log`);
       expect(refused.status).toBe(503);
