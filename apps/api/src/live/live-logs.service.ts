@@ -77,7 +77,7 @@ export class LiveLogs implements OnApplicationShutdown {
       const { stream } = await this.jobs.openLog(id, caller);
       return options.tail === undefined ? chunksOf(stream) : tailOf(chunksOf(stream), options.tail);
     }
-    if (!options.follow && record.status === 'queued') throw new NotFoundException(`Job ${id} has no log yet (status queued)`);
+    if (!options.follow && record.status === 'queued') throw new NotFoundException(`Job ${id} has no stored log yet (status queued)`);
     // The Job's own Secret (sts) may not exist yet; this only makes sure that it can be read, before answering.
     await this.secretsOf(record, true);
     if (!options.follow) return this.logSoFar(record, options.tail);

@@ -95,7 +95,7 @@ describe('LiveController', () => {
       edges.logs.objects.set('in.bucket/test.log', 'secret stuff\n');
       expect(await api().get(`/jobs/${bobs.id}/log?follow=true`)).toMatchObject({ status: 404, body: { message: `No job with id ${bobs.id}` } });
       const queued = job('queued');
-      expect(await api().get(`/jobs/${queued.id}/log`)).toMatchObject({ status: 404, body: { message: `Job ${queued.id} has no log yet (status queued)` } });
+      expect(await api().get(`/jobs/${queued.id}/log`)).toMatchObject({ status: 404, body: { message: `Job ${queued.id} has no stored log yet (status queued)` } });
     });
 
     it.each([
