@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobRecord } from '@app/contracts';
 import { tokenListEntry } from '../tools/local-stack/api-tokens.js';
 import { ApiClient } from './support/http.js';
-import { authEnv, eventually, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem, unchangedFor } from './support/system.js';
+import { authEnv, eventually, napImages, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem, unchangedFor } from './support/system.js';
 
 const BOB = 'e2e-bob-token';
 
@@ -53,7 +53,7 @@ describe('live logs and events', () => {
     let stored: (record: JobRecord) => Promise<string>;
 
     beforeAll(async () => {
-      system = await TestSystem.start({ sim: { images: pythonTestImage(3) }, env: authEnv(tokenListEntry('bob', ['submit', 'read'], BOB)) });
+      system = await TestSystem.start({ sim: { images: { ...pythonTestImage(3), ...napImages({ 'nap/long': 120_000 }) } }, env: authEnv(tokenListEntry('bob', ['submit', 'read'], BOB)) });
       api = new ApiClient(() => system.apiUrl);
       stored = async (record) => system.objectText(record.outputBucket, (await eventually(async () => (await system.record(record.id))?.logObject, 20_000, 'the log stored'))!);
     });
@@ -89,6 +89,18 @@ describe('live logs and events', () => {
       expect(body).toBe(lastTwo + log.slice(soFar.length));
       const ended = await api.request<string>('GET', `/jobs/${job.id}/log?tail=3`);
       expect(ended.body).toBe(log.split('\n').slice(-4).join('\n'));
+    }, 60_000);
+
+    it('ends a followed log when the job is cancelled, with the log the worker stored after the cancellation', async () => {
+      const { body: job } = await api.submit({ image: 'nap/long', jobName: 'cancelled', inputBucket: 'live.inputs' });
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`);
+      await eventually(() => follow.text.includes('Sleeping 120000 ms\n'), 20_000, 'the first lines followed');
+      expect((await api.request('DELETE', `/jobs/${job.id}`)).status).toBe(202);
+      const body = await follow.done;
+      const record = await system.record(job.id);
+      expect(record).toMatchObject({ status: 'cancelled', logObject: expect.any(String) });
+      expect(body).toBe(await system.objectText(job.outputBucket, record!.logObject!));
+      expect(body).toMatch(/^Started .+\nSleeping 120000 ms\n$/);
     }, 60_000);
 
     it("answers 404 for another owner's job, its log and its events", async () => {
