@@ -12,7 +12,7 @@ const part = (podName: string, log?: string, why?: string): PodLogPart => ({ pod
 const ending = { uniqueJobName: 'test-job-1', reason: 'Error' };
 
 describe('the stored log', () => {
-  it('is the one pod's log as it is, when the Job may not retry', async () => {
+  it("is the one pod's log as it is, when the Job may not retry", async () => {
     expect(await text(storedLogBody([part('pod-a', 'Started\nSUCCESS\n')], 0, ending))).toBe('Started\nSUCCESS\n');
   });
 
