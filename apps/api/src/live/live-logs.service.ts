@@ -284,6 +284,7 @@ export class LiveLogs implements OnApplicationShutdown {
       const aborted = () => finish(undefined);
       const unsubscribe = this.feed.subscribe((event) => event.record.id === record.id && isTerminal(event.status) && finish(event.record));
       signal.addEventListener('abort', aborted, { once: true });
+      if (signal.aborted) return aborted();
       // The events are the trigger; reading the record, ever less often, covers one missed while RabbitMQ was away.
       const poll = async () => {
         while (!signal.aborted) {

@@ -43,11 +43,6 @@ export class ResultFeed implements OnModuleInit, OnApplicationShutdown {
     return this.ring.after(id);
   }
 
-  /** For tests and health: how many streams listen now. */
-  get listenerCount(): number {
-    return this.listeners.size;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
     await this.channel?.close().catch(() => undefined);
