@@ -110,6 +110,19 @@ describe('live logs and events', () => {
         expect(await bob.request('GET', path, undefined, 5000)).toMatchObject({ status: 404, body: { message: `No job with id ${job.id}` } });
       }
     });
+    it('ends open event streams and followed logs when the api shuts down, which it then does at once', async () => {
+      const { body: job } = await api.submit({ image: 'nap/long', jobName: 'shutdown', inputBucket: 'live.inputs' });
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`);
+      const all = read(system.apiUrl, '/events');
+      const one = read(system.apiUrl, `/jobs/${job.id}/events`);
+      await eventually(() => follow.text.includes('Sleeping') && one.text.includes(':running'), 20_000, 'the streams under way');
+      const started = Date.now();
+      expect(await system.api!.kill('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await Promise.all([follow.done, all.done, one.done]);
+      expect(follow.text).toMatch(/^Started .+\nSleeping 120000 ms\n$/);
+      await system.startApi();
+    }, 60_000);
   });
 
   describe('a job of two attempts, followed from the queue', () => {
