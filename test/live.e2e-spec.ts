@@ -84,7 +84,7 @@ describe('live logs and events', () => {
         20_000,
         'the environment printed',
       );
-      expect((await system.record(job.id))?.status).toBe('running');
+      await eventually(async () => (await system.record(job.id))?.status === 'running', 10_000, 'the job running');
       const body = await read(system.apiUrl, `/jobs/${job.id}/log?follow=true&tail=2`).done;
       const log = await stored(job);
       expect(log.startsWith(soFar)).toBe(true);
