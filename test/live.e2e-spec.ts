@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JobRecord } from '@app/contracts';
+import { ACTIVE_STATUSES, type JobRecord } from '@app/contracts';
 import { tokenListEntry } from '../tools/local-stack/api-tokens.js';
 import { ApiClient } from './support/http.js';
-import { authEnv, eventually, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem, unchangedFor } from './support/system.js';
+import { authEnv, eventually, napImages, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem, unchangedFor } from './support/system.js';
 
 const BOB = 'e2e-bob-token';
+
+// A line followed live comes before the job has ended: its record is still queued or running (the worker may
+// write `running` just after the pod has printed its first line).
 
 /** An answer read as it arrives: its text so far, and what a test notes when some text first shows. */
 interface Reading {
@@ -53,7 +56,7 @@ describe('live logs and events', () => {
     let stored: (record: JobRecord) => Promise<string>;
 
     beforeAll(async () => {
-      system = await TestSystem.start({ sim: { images: pythonTestImage(3) }, env: authEnv(tokenListEntry('bob', ['submit', 'read'], BOB)) });
+      system = await TestSystem.start({ sim: { images: { ...pythonTestImage(3), ...napImages({ 'nap/long': 120_000 }) } }, env: authEnv(tokenListEntry('bob', ['submit', 'read'], BOB)) });
       api = new ApiClient(() => system.apiUrl);
       stored = async (record) => system.objectText(record.outputBucket, (await eventually(async () => (await system.record(record.id))?.logObject, 20_000, 'the log stored'))!);
     });
@@ -66,7 +69,7 @@ describe('live logs and events', () => {
         if (text.includes('Started\n')) statusAtFirstLine ??= system.record(job.id).then((record) => record?.status);
       });
       const body = await follow.done;
-      expect(await statusAtFirstLine).toBe('running');
+      expect(ACTIVE_STATUSES).toContain(await statusAtFirstLine);
       const log = await stored(job);
       expect(body).toBe(log);
       expect(body).toMatch(/^Started\n[\s\S]*AWS_SECRET_ACCESS_KEY: \*\*\*\n[\s\S]*SUCCESS\n$/);
@@ -81,7 +84,7 @@ describe('live logs and events', () => {
         20_000,
         'the environment printed',
       );
-      expect((await system.record(job.id))?.status).toBe('running');
+      await eventually(async () => (await system.record(job.id))?.status === 'running', 10_000, 'the job running');
       const body = await read(system.apiUrl, `/jobs/${job.id}/log?follow=true&tail=2`).done;
       const log = await stored(job);
       expect(log.startsWith(soFar)).toBe(true);
@@ -91,6 +94,18 @@ describe('live logs and events', () => {
       expect(ended.body).toBe(log.split('\n').slice(-4).join('\n'));
     }, 60_000);
 
+    it('ends a followed log when the job is cancelled, with the log the worker stored after the cancellation', async () => {
+      const { body: job } = await api.submit({ image: 'nap/long', jobName: 'cancelled', inputBucket: 'live.inputs' });
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`);
+      await eventually(() => follow.text.includes('Sleeping 120000 ms\n'), 20_000, 'the first lines followed');
+      expect((await api.request('DELETE', `/jobs/${job.id}`)).status).toBe(202);
+      const body = await follow.done;
+      const record = await system.record(job.id);
+      expect(record).toMatchObject({ status: 'cancelled', logObject: expect.any(String) });
+      expect(body).toBe(await system.objectText(job.outputBucket, record!.logObject!));
+      expect(body).toMatch(/^Started .+\nSleeping 120000 ms\n$/);
+    }, 60_000);
+
     it("answers 404 for another owner's job, its log and its events", async () => {
       const { body: job } = await api.submit({ image: 'mstc/python-test', jobName: 'not-bobs', inputBucket: 'live.inputs' });
       const bob = new ApiClient(() => system.apiUrl, BOB);
@@ -98,6 +113,19 @@ describe('live logs and events', () => {
         expect(await bob.request('GET', path, undefined, 5000)).toMatchObject({ status: 404, body: { message: `No job with id ${job.id}` } });
       }
     });
+    it('ends open event streams and followed logs when the api shuts down, which it then does at once', async () => {
+      const { body: job } = await api.submit({ image: 'nap/long', jobName: 'shutdown', inputBucket: 'live.inputs' });
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`);
+      const all = read(system.apiUrl, '/events');
+      const one = read(system.apiUrl, `/jobs/${job.id}/events`);
+      await eventually(() => follow.text.includes('Sleeping') && one.text.includes(':running'), 20_000, 'the streams under way');
+      const started = Date.now();
+      expect(await system.api!.kill('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await Promise.all([follow.done, all.done, one.done]);
+      expect(follow.text).toMatch(/^Started .+\nSleeping 120000 ms\n$/);
+      await system.startApi();
+    }, 60_000);
   });
 
   describe('a job of two attempts, followed from the queue', () => {
@@ -136,11 +164,36 @@ describe('live logs and events', () => {
       expect(events(failedOnly.text)).toEqual([`failed ${job.id}:failed`]);
 
       const body = await follow.done;
-      expect(await statusAtFirstLine).toBe('running');
+      expect(ACTIVE_STATUSES).toContain(await statusAtFirstLine);
       const logObject = await eventually(async () => (await system.record(job.id))?.logObject, 20_000, 'the log stored');
       expect(body).toBe(await system.objectText(job.outputBucket, logObject));
       expect(body.match(/^==> pod twice-.+ <==$/gm)).toHaveLength(2);
       expect(body.match(/^Exiting with code 2$/gm)).toHaveLength(2);
     }, 90_000);
+  });
+
+  describe('a job with credentials of its own (JOB_S3_CREDENTIALS=sts)', () => {
+    let system: TestSystem;
+    let api: ApiClient;
+
+    beforeAll(async () => {
+      system = await TestSystem.start({ sim: { images: pythonTestImage(2) }, env: { JOB_S3_CREDENTIALS: 'sts' } });
+      api = new ApiClient(() => system.apiUrl);
+    });
+    afterAll(() => system?.stop());
+
+    it("masks the Job's own secret key and session token while following, as the stored log does", async () => {
+      const { body: job } = await api.submit({ image: 'mstc/python-test', jobName: 'own-keys', inputBucket: 'live.inputs' });
+      let beforeEnd: Promise<string | undefined> | undefined;
+      const follow = read(system.apiUrl, `/jobs/${job.id}/log?follow=true`, {}, (text) => {
+        if (text.includes('AWS_SESSION_TOKEN: ***\n')) beforeEnd ??= system.record(job.id).then((record) => record?.status);
+      });
+      const body = await follow.done;
+      expect(ACTIVE_STATUSES).toContain(await beforeEnd);
+      const own = system.sim.get('secrets', 'default', (await system.record(job.id))!.jobName)!.data as Record<string, string>;
+      for (const key of ['secretKey', 'sessionToken']) expect(body).not.toContain(Buffer.from(own[key], 'base64').toString());
+      const logObject = await eventually(async () => (await system.record(job.id))?.logObject, 20_000, 'the log stored');
+      expect(body).toBe(await system.objectText(job.outputBucket, logObject));
+    }, 60_000);
   });
 });

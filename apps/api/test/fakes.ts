@@ -172,7 +172,7 @@ export class FakeObjectStorage implements Pick<ObjectStorage, 'ping' | 'ensureBu
 }
 
 /** The results exchange as the api sees it: `emit` delivers a record change to the subscribers. */
-export class FakeResultFeed implements Pick<ResultFeed, 'subscribe' | 'after' | 'listenerCount'> {
+export class FakeResultFeed implements Pick<ResultFeed, 'subscribe' | 'after'> {
   private readonly listeners = new Set<(event: RecordEvent) => void>();
   private readonly ring = new EventRing(100);
 
@@ -185,6 +185,7 @@ export class FakeResultFeed implements Pick<ResultFeed, 'subscribe' | 'after' | 
     return this.ring.after(id);
   }
 
+  /** How many streams listen now: none left once they have ended. */
   get listenerCount(): number {
     return this.listeners.size;
   }

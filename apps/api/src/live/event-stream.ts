@@ -37,8 +37,4 @@ export class EventStream {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.response.end();
   }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
 }

@@ -17,7 +17,7 @@ import {
 } from '@app/kube';
 import { backoff, retryPolicy, ROOT_LOGGER, type Logger } from '@app/observability';
 import { JobLogs, JobRecordStore } from '@app/storage';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { Inject, Injectable, NotFoundException, ServiceUnavailableException, type OnApplicationShutdown } from '@nestjs/common';
 import { ExponentialBackoff, handleWhenResult, retry, type IBackoff } from 'cockatiel';
 import { createHash } from 'node:crypto';
@@ -77,10 +77,11 @@ export class LiveLogs implements OnApplicationShutdown {
       const { stream } = await this.jobs.openLog(id, caller);
       return options.tail === undefined ? chunksOf(stream) : tailOf(chunksOf(stream), options.tail);
     }
-    if (!options.follow && record.status === 'queued') throw new NotFoundException(`Job ${id} has no log yet (status queued)`);
-    const secrets = await this.secretsOf(record);
-    if (!options.follow) return this.logSoFar(record, secrets, options.tail);
-    return this.follow(record, secrets, options.tail, signal);
+    if (!options.follow && record.status === 'queued') throw new NotFoundException(`Job ${id} has no stored log yet (status queued)`);
+    // The Job's own Secret (sts) may not exist yet; this only makes sure that it can be read, before answering.
+    await this.secretsOf(record, true);
+    if (!options.follow) return this.logSoFar(record, options.tail);
+    return this.follow(record, options.tail, signal);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -88,13 +89,18 @@ export class LiveLogs implements OnApplicationShutdown {
   }
 
   /** Every attempt's log so far, as the worker would store it now. */
-  private async logSoFar(record: JobRecord, secrets: string[], tail: number | undefined): Promise<AsyncGenerator<Buffer>> {
+  private async logSoFar(record: JobRecord, tail: number | undefined): Promise<AsyncGenerator<Buffer>> {
     const { items } = await this.kube.listPods(this.namespace, `job-name=${record.jobName}`);
     const pods = items.sort((a, b) => creationTime(a) - creationTime(b));
     const parts: PodLogPart[] = [];
     for (const pod of pods) parts.push(await openPodLogPart(this.kube, this.namespace, pod.metadata!.name!, record.request.jobName, this.config.LOG_LIMIT_BYTES));
     const headers = podHeadersWanted(pods.length > 0 ? backoffLimitOf(pods[0]) : 0, pods.length);
-    const body = masked(podLogsBody(parts, headers), new SecretMasker(secrets), true);
+    // A container that has run had its credentials (its Secret exists by then): they must be known to mask them.
+    const secrets = await this.secretsOf(record, parts.every((part) => !part.log)).catch((error: unknown) => {
+      for (const { log } of parts) (log as Readable | undefined)?.destroy();
+      throw error;
+    });
+    const body = masked(podLogsBody(parts, headers), new SecretMasker(secrets));
     return tail === undefined ? body : tailOf(body, tail);
   }
 
@@ -102,8 +108,9 @@ export class LiveLogs implements OnApplicationShutdown {
    * Follows the pods' logs until the job ends, then continues from the stored log at the byte where the live
    * part stopped. With `tail`, the pods' logs so far are read first and only their last lines sent.
    */
-  private async *follow(record: JobRecord, secrets: string[], tail: number | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
-    const masker = new SecretMasker(secrets);
+  private async *follow(record: JobRecord, tail: number | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
+    // Made once the first pod has started: with sts the Job's own Secret exists only from shortly before.
+    let masker: SecretMasker | undefined;
     const sent = createHash('sha256');
     let offset = 0;
     const view = tail === undefined ? undefined : new LineTail(tail);
@@ -137,6 +144,7 @@ export class LiveLogs implements OnApplicationShutdown {
               yield* present(release());
               continue;
             }
+            masker ??= new SecretMasker(await this.secretsOf(record, false));
             const piece = masker.push(raw);
             sent.update(piece);
             offset += piece.length;
@@ -276,6 +284,7 @@ export class LiveLogs implements OnApplicationShutdown {
       const aborted = () => finish(undefined);
       const unsubscribe = this.feed.subscribe((event) => event.record.id === record.id && isTerminal(event.status) && finish(event.record));
       signal.addEventListener('abort', aborted, { once: true });
+      if (signal.aborted) return aborted();
       // The events are the trigger; reading the record, ever less often, covers one missed while RabbitMQ was away.
       const poll = async () => {
         while (!signal.aborted) {
@@ -336,17 +345,20 @@ export class LiveLogs implements OnApplicationShutdown {
   /**
    * The credentials the Job was given, masked as the worker masks them: the Jobs user's secret key and, with
    * JOB_S3_CREDENTIALS=sts, the Job's own from its Secret. A log is never sent unmasked: when the Secret cannot
-   * be read, the answer is 503.
+   * be read (or is missing once a container has run), the answer is 503, or a notice where it has begun.
    */
-  private async secretsOf(record: JobRecord): Promise<string[]> {
+  private async secretsOf(record: JobRecord, mayBeAbsent: boolean): Promise<string[]> {
     const shared = this.config.JOB_S3_SECRET_KEY ? [this.config.JOB_S3_SECRET_KEY] : [];
     if (this.config.JOB_S3_CREDENTIALS !== 'sts') return shared;
+    let secret: V1Secret | undefined;
     try {
-      return [...shared, ...secretValuesToMask(await this.kube.getSecret(this.namespace, jobCredentialsSecretName(record.jobName)))];
+      secret = await this.kube.getSecret(this.namespace, jobCredentialsSecretName(record.jobName));
     } catch (error) {
       this.logger.warn({ err: error, requestId: record.id }, "could not read the Job's credentials Secret to mask them");
       throw new ServiceUnavailableException(`The credentials of Job ${record.id} cannot be read to mask them in its log, so the log is not sent; try again later.`);
     }
+    if (!secret && !mayBeAbsent) throw new ServiceUnavailableException(`The credentials Secret of Job ${record.id} is gone, so its log cannot be masked and is not sent.`);
+    return [...shared, ...secretValuesToMask(secret)];
   }
 
   /** One watch of the Jobs' pods for every followed log, started on the first. */
@@ -383,9 +395,9 @@ async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-async function* masked(body: AsyncIterable<Buffer>, masker: SecretMasker, flush: boolean): AsyncGenerator<Buffer> {
+async function* masked(body: AsyncIterable<Buffer>, masker: SecretMasker): AsyncGenerator<Buffer> {
   for await (const raw of body) yield* present(masker.push(raw));
-  if (flush) yield* present(masker.end());
+  yield* present(masker.end());
 }
 
 async function* tailOf(body: AsyncIterable<Buffer>, lines: number): AsyncGenerator<Buffer> {

@@ -82,6 +82,8 @@ describe('LiveController', () => {
       edges.kube.addPod(record.jobName, 'pod-a', 'token=session-token-1\n');
       edges.kube.secrets.set(record.jobName, { data: { sessionToken: Buffer.from('session-token-1').toString('base64') } });
       expect(await api().get(`/jobs/${record.id}/log`)).toMatchObject({ status: 200, text: 'token=***\n' });
+      edges.kube.secrets.clear();
+      expect(await api().get(`/jobs/${record.id}/log`)).toMatchObject({ status: 503, body: { message: `The credentials Secret of Job ${record.id} is gone, so its log cannot be masked and is not sent.` } });
       edges.kube.secretsForbidden = true;
       const refused = await api().get(`/jobs/${record.id}/log`);
       expect(refused.status).toBe(503);
@@ -93,7 +95,7 @@ describe('LiveController', () => {
       edges.logs.objects.set('in.bucket/test.log', 'secret stuff\n');
       expect(await api().get(`/jobs/${bobs.id}/log?follow=true`)).toMatchObject({ status: 404, body: { message: `No job with id ${bobs.id}` } });
       const queued = job('queued');
-      expect(await api().get(`/jobs/${queued.id}/log`)).toMatchObject({ status: 404, body: { message: `Job ${queued.id} has no log yet (status queued)` } });
+      expect(await api().get(`/jobs/${queued.id}/log`)).toMatchObject({ status: 404, body: { message: `Job ${queued.id} has no stored log yet (status queued)` } });
     });
 
     it.each([

@@ -19,10 +19,6 @@ export class OpenStreams implements BeforeApplicationShutdown {
     return () => this.closers.delete(close);
   }
 
-  get size(): number {
-    return this.closers.size;
-  }
-
   beforeApplicationShutdown(): void {
     this.closing = true;
     for (const close of [...this.closers]) close();

@@ -30,6 +30,8 @@ export class ResultFeed implements OnModuleInit, OnApplicationShutdown {
     this.connection = amqp.connect([this.config.AMQP_URL], CONNECTION_OPTIONS);
     this.connection.on('connectFailed', ({ err }) => this.logger.warn({ err }, 'RabbitMQ is not reachable; no live events until it is'));
     this.channel = this.connection.createChannel({ name: 'result-feed', json: false, setup: (channel: Channel) => this.setup(channel) });
+    // A setup the broker refuses is said, not thrown: an unheard 'error' would end the process; it is tried again on the next connect.
+    this.channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'could not subscribe to the results exchange; no live events until the next connect'));
   }
 
   /** Calls `listener` with each new event until the returned function is called. */
@@ -41,11 +43,6 @@ export class ResultFeed implements OnModuleInit, OnApplicationShutdown {
   /** The events held after the one with this id, or undefined when it is not held. */
   after(id: string): RecordEvent[] | undefined {
     return this.ring.after(id);
-  }
-
-  /** For tests and health: how many streams listen now. */
-  get listenerCount(): number {
-    return this.listeners.size;
   }
 
   async onApplicationShutdown(): Promise<void> {
