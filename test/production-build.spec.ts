@@ -13,7 +13,7 @@ function filesUnder(folder: string): string[] {
 
 // `npm test` builds first, so this checks what the image ships (the Dockerfile copies dist/).
 describe('the production build', () => {
-  it.each(['api', 'cloud-worker'])('of %s holds no spec, no test helper and no local-run tool', (app) => {
+  it.each(['api', 'cloud-worker', 'cli'])('of %s holds no spec, no test helper and no local-run tool', (app) => {
     const files = filesUnder(join(DIST, app)).filter((file) => file.endsWith('.js'));
     expect(files.length).toBeGreaterThan(10);
     expect(files.filter((file) => /\.(e2e-)?spec\.js$/.test(file) || file.startsWith('test/') || file.includes('/test/'))).toEqual([]);
