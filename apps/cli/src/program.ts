@@ -89,12 +89,15 @@ export function buildProgram(streams: Streams, cwd: string, done: (code: number)
       ),
     );
 
-  program
-    .command('get')
-    .description("print a job's record")
-    .argument('<id>', 'a job id, or @latest for your newest', idArgument)
-    .addHelpText('after', '\nExample:\n  cloud-worker get @latest -o json')
-    .action(action((context, id: string) => getCommand(context, id)));
+  /** A command on one job: its id (or @latest) first, and an example in its help. */
+  const jobCommand = (name: string, description: string, example: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<id>', 'a job id, or @latest for your newest', idArgument)
+      .addHelpText('after', `\nExample:\n  cloud-worker ${example}`);
+
+  jobCommand('get', "print a job's record", 'get @latest -o json').action(action((context, id: string) => getCommand(context, id)));
 
   program
     .command('ls')
@@ -104,35 +107,17 @@ export function buildProgram(streams: Streams, cwd: string, done: (code: number)
     .addHelpText('after', '\nExample:\n  cloud-worker ls --status failed,timed_out --limit 50')
     .action(action((context, options: { status?: string; limit: number }) => listCommand(context, options)));
 
-  program
-    .command('logs')
-    .description("print a job's log; -f follows it live until the job ends")
-    .argument('<id>', 'a job id, or @latest', idArgument)
+  jobCommand('logs', "print a job's log; -f follows it live until the job ends", 'logs -f @latest --tail 20')
     .option('-f, --follow', 'follow the log until the job has ended')
     .option('--tail <n>', 'only the last n lines', integer(1, 100_000))
-    .addHelpText('after', '\nExample:\n  cloud-worker logs -f @latest --tail 20')
     .action(action((context, id: string, options: { follow?: boolean; tail?: number }) => logsCommand(context, id, options)));
 
-  program
-    .command('wait')
-    .description('wait for a job to end and exit as it did')
-    .argument('<id>', 'a job id, or @latest', idArgument)
-    .addHelpText('after', '\nExample:\n  cloud-worker wait @latest && echo done')
-    .action(action((context, id: string) => waitCommand(context, id)));
+  jobCommand('wait', 'wait for a job to end and exit as it did', 'wait @latest && echo done').action(action((context, id: string) => waitCommand(context, id)));
 
-  program
-    .command('cancel')
-    .description('cancel a job')
-    .argument('<id>', 'a job id, or @latest', idArgument)
-    .addHelpText('after', '\nExample:\n  cloud-worker cancel 5d0c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11')
-    .action(action((context, id: string) => cancelCommand(context, id)));
+  jobCommand('cancel', 'cancel a job', 'cancel 5d0c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11').action(action((context, id: string) => cancelCommand(context, id)));
 
-  program
-    .command('outputs')
-    .description("list a job's outputs; --out downloads them")
-    .argument('<id>', 'a job id, or @latest', idArgument)
+  jobCommand('outputs', "list a job's outputs; --out downloads them", 'outputs @latest --out ./results')
     .option('--out <dir>', 'download them into this folder')
-    .addHelpText('after', '\nExample:\n  cloud-worker outputs @latest --out ./results')
     .action(action((context, id: string, options: { out?: string }) => outputsCommand(context, id, options)));
 
   return program;
