@@ -28,6 +28,11 @@ describe('selectOutputs', () => {
     expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-result.json']);
   });
 
+  it('compares whole seconds when the store lists whole seconds, so that no output is lost', () => {
+    const listed = [object('p7-same-second.json', '2026-12-05T10:00:00.000Z'), object('p7-second-before.csv', '2026-12-05T09:59:59.000Z')];
+    expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-same-second.json']);
+  });
+
   it("leaves out its own log and manifest and any other job's", () => {
     const listed = [
       object(`p7-copy-${ID}.log`),
