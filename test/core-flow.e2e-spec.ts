@@ -99,10 +99,12 @@ describe('the core flow over HTTP', () => {
     expect(done.status).toBe('succeeded');
     const names: string[] = [];
     for await (const item of system.s3Client.listObjectsV2('copy.outputs', '', true)) names.push((item as { name: string }).name);
-    expect(names).toEqual(expect.arrayContaining([`p7-copy-${record.id}.log`]));
-    const result = names.find((name) => name.startsWith('p7-') && name.endsWith('.json'));
-    expect(result).toBeDefined();
-    const summary = await system.objectText('copy.outputs', result!);
+    expect(names).toEqual(expect.arrayContaining([`p7-copy-${record.id}.log`, `p7-copy-${record.id}.manifest.json`]));
+    // The result object is the Job's one output.
+    expect(done.outputs?.map((output) => output.name)).toEqual(['p7-result.json']);
+    const result = 'p7-result.json';
+    expect(names).toContain(result);
+    const summary = await system.objectText('copy.outputs', result);
     expect(summary).toContain('a.txt');
     expect(summary).toContain('b.txt');
   });

@@ -82,6 +82,7 @@ export class ApiConfig extends KubeAccessConfig {
   @ToInteger()
   @IsInt({ message: 'FILES_MAX_BYTES must be an integer' })
   @Min(1, { message: 'FILES_MAX_BYTES must be at least 1' })
-  @Max(5 * 1024 ** 4, { message: 'FILES_MAX_BYTES must be at most 5497558138880 (5 TiB, the largest S3 object)' })
+  // An upload goes in parts of 8 MiB (ObjectStorage), and S3 takes at most 10,000 parts.
+  @Max(10_000 * 8 * 1024 ** 2, { message: 'FILES_MAX_BYTES must be at most 83886080000 (80 GiB: 10,000 parts of 8 MiB)' })
   FILES_MAX_BYTES = 5 * 1024 ** 3;
 }

@@ -74,6 +74,7 @@ describe('loadConfig', () => {
   it('reads FILES_MAX_BYTES (5 GiB by default) and names a bad one', () => {
     expect(loadConfig(ApiConfig, {}).FILES_MAX_BYTES).toBe(5 * 1024 ** 3);
     expect(loadConfig(ApiConfig, { FILES_MAX_BYTES: '68719476736' }).FILES_MAX_BYTES).toBe(64 * 1024 ** 3);
+    expect(() => loadConfig(ApiConfig, { FILES_MAX_BYTES: '83886080001' })).toThrow('FILES_MAX_BYTES must be at most 83886080000 (80 GiB: 10,000 parts of 8 MiB)');
     expect(() => loadConfig(ApiConfig, { FILES_MAX_BYTES: '5GB' })).toThrow('FILES_MAX_BYTES must be an integer (got "5GB")');
     expect(() => loadConfig(ApiConfig, { FILES_MAX_BYTES: '0' })).toThrow('FILES_MAX_BYTES must be at least 1 (got "0")');
   });

@@ -23,14 +23,14 @@ describe('selectOutputs', () => {
     expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-b.txt', 'p7-z.json', 'p7/a.bin']);
   });
 
-  it('leaves out the inputs uploaded in a second before it was queued', () => {
-    const listed = [object('p7-input.csv', '2026-12-05T09:59:59.000Z'), object('p7-result.json')];
+  it('leaves out the inputs uploaded before it was queued', () => {
+    const listed = [object('p7-input.csv', '2026-12-05T10:00:00.499Z'), object('p7-result.json')];
     expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-result.json']);
   });
 
-  it('keeps what was written in the second it was queued, which S3 lists as that whole second', () => {
-    const listed = [object('p7-quick.json', '2026-12-05T10:00:00.000Z')];
-    expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-quick.json']);
+  it('compares whole seconds when the store lists whole seconds, so that no output is lost', () => {
+    const listed = [object('p7-same-second.json', '2026-12-05T10:00:00.000Z'), object('p7-second-before.csv', '2026-12-05T09:59:59.000Z')];
+    expect(selectOutputs(job('p7'), listed).map(({ name }) => name)).toEqual(['p7-same-second.json']);
   });
 
   it("leaves out its own log and manifest and any other job's", () => {

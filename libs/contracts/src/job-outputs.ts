@@ -42,19 +42,21 @@ const JOB_OBJECT = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 /**
  * The outputs of a job among the objects listed under its prefix, in name order: those written since it was
  * queued (an input uploaded before, in the same bucket, is older), under `<prefix>-` or `<prefix>/`, that are
- * not a job's log or manifest. Time is the S3 store's `LastModified` against the second of the record's
- * `queuedAt`, so the store's and the api's clocks must agree (NTP); an input uploaded in that second or later
- * would count as an output.
+ * not a job's log or manifest. Time is the S3 store's `LastModified` against the record's `queuedAt`, so the
+ * store's and the api's clocks must agree (NTP); an input uploaded after submitting would count as an output. A
+ * store that lists whole seconds (AWS S3, the test server; MinIO lists milliseconds) is compared in whole seconds:
+ * an output is never lost, but an input uploaded in the second the job was queued counts as one.
  */
 export function selectOutputs(record: Pick<JobRecord, 'request' | 'queuedAt'>, listed: readonly JobOutput[]): JobOutput[] {
   const prefix = record.request.prefix;
-  // S3 lists LastModified in whole seconds: what the Job wrote in the second it was queued lists as older than
-  // queuedAt. So the second counts whole; an input must be uploaded in an earlier one (`cloud-worker run` waits).
-  const queuedAt = Math.floor(Date.parse(record.queuedAt) / 1000) * 1000;
+  const queuedAt = Date.parse(record.queuedAt);
   return listed
     .filter(({ name }) => !prefix || name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}/`))
     .filter(({ name }) => !JOB_OBJECT.test(name))
-    .filter(({ lastModified }) => Date.parse(lastModified) >= queuedAt)
+    .filter(({ lastModified }) => {
+      const modified = Date.parse(lastModified);
+      return modified >= (modified % 1000 === 0 ? queuedAt - (queuedAt % 1000) : queuedAt);
+    })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .slice(0, MAX_RECORDED_OUTPUTS);
 }
