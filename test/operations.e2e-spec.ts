@@ -103,7 +103,22 @@ describe('operating the system', () => {
   it('has the OpenAPI document with every endpoint', async () => {
     const { body } = await getJson<{ paths: Record<string, Record<string, unknown>> }>(`${system.apiUrl}/docs/openapi.json`);
     expect(Object.keys(body.paths).sort()).toEqual(
-      ['/completed_jobs', '/health/live', '/health/ready', '/incomplete_jobs', '/inprogress_jobs', '/job_status', '/jobs', '/jobs/{id}', '/jobs/{id}/log'].sort(),
+      [
+        '/completed_jobs',
+        '/events',
+        '/files/{bucket}/{key}',
+        '/health/live',
+        '/health/ready',
+        '/incomplete_jobs',
+        '/inprogress_jobs',
+        '/job_status',
+        '/jobs',
+        '/jobs/{id}',
+        '/jobs/{id}/events',
+        '/jobs/{id}/log',
+        '/jobs/{id}/outputs',
+        '/jobs/{id}/outputs/{name}',
+      ].sort(),
     );
     expect(Object.keys(body.paths['/jobs']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(body.paths['/jobs/{id}']).sort()).toEqual(['delete', 'get']);

@@ -10,7 +10,8 @@ const stages = parseDockerfile(DOCKERFILE);
 const [build, image] = [stages[0], stages.at(-1)!];
 const values = readYaml('values.yaml') as { podSecurityContext: { runAsUser: number; runAsGroup: number }; api: { port: number }; worker: { port: number } };
 const nestProjects = (JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')) as { projects: Record<string, { type: string; sourceRoot: string; entryFile: string }> }).projects;
-const APPS = Object.entries(nestProjects).filter(([, project]) => project.type === 'application');
+// The apps the image runs and the chart deploys; the CLI (apps/cli) is a client, run on users' machines.
+const APPS = Object.entries(nestProjects).filter(([name, project]) => project.type === 'application' && name !== 'cli');
 
 function instructions(stage: Stage, keyword: string): Instruction[] {
   return stage.instructions.filter((instruction) => instruction.keyword === keyword);

@@ -30,10 +30,11 @@ export function plannedManifestObject(record: Pick<JobRecord, 'jobName' | 'reque
 
 /**
  * The S3 listing prefix of a job's outputs: everything that starts with its prefix, as MSTC images name their
- * objects `<FILE_PREFIX>-<name>` (and some `<FILE_PREFIX>/<name>`); the whole bucket without a prefix.
+ * objects `<FILE_PREFIX>-<name>` (and some `<FILE_PREFIX>/<name>`). A request without a prefix has no outputs
+ * recorded: its objects cannot be told from other jobs' in the same bucket (the worker does not list for it).
  */
-export function outputListingPrefix(record: Pick<JobRecord, 'request'>): string {
-  return record.request.prefix ?? '';
+export function outputListingPrefix(record: Pick<JobRecord, 'request'>): string | undefined {
+  return record.request.prefix;
 }
 
 /** A log or manifest object of any job, this one's included (`…-<uuid>.log`, `…-<uuid>.manifest.json`): never an output. */
@@ -51,7 +52,7 @@ export function selectOutputs(record: Pick<JobRecord, 'request' | 'queuedAt'>, l
   const prefix = record.request.prefix;
   const queuedAt = Date.parse(record.queuedAt);
   return listed
-    .filter(({ name }) => !prefix || name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}/`))
+    .filter(({ name }) => prefix !== undefined && (name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}/`)))
     .filter(({ name }) => !JOB_OBJECT.test(name))
     .filter(({ lastModified }) => {
       const modified = Date.parse(lastModified);

@@ -312,11 +312,20 @@ describe('JobReconciler', () => {
 
     it('writes no manifest for a Job that wrote nothing: one list', async () => {
       await start();
-      const { request } = submit();
+      const { request } = submit({ prefix: 'p7' });
       await runToEnd(request);
       await until(() => reconciler.inFlight() === 0, 'the request to be finished');
       expect(recordOf(request)).toMatchObject({ status: 'succeeded', outputs: [], manifestObject: null });
       expect(storage.requests).toEqual(['LIST in.bucket']);
+    });
+
+    it('lists nothing for a request without a prefix, whose objects cannot be told from other jobs\'', async () => {
+      await start();
+      const { request } = submit();
+      await runToEnd(request);
+      await until(() => reconciler.inFlight() === 0, 'the request to be finished');
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded', outputs: [], manifestObject: null });
+      expect(storage.requests).toEqual([]);
     });
 
     it('lists nothing for a Job that never ran', async () => {
@@ -332,10 +341,10 @@ describe('JobReconciler', () => {
     it('ends the job as it ended, without outputs, when the store refuses the listing for good', async () => {
       await start();
       storage.deniedBuckets.add('in.bucket');
-      const { request, delivery } = submit();
+      const { request, delivery } = submit({ prefix: 'p7' });
       await runToEnd(request);
       await until(() => delivery.acked, 'the acknowledgement');
-      expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `test-job-${request.id}.log`, outputs: [], manifestObject: null });
+      expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `p7-test-job-${request.id}.log`, outputs: [], manifestObject: null });
       expect(storage.requests).toEqual(['LIST in.bucket', 'LIST in.bucket', 'LIST in.bucket']);
     });
   });

@@ -4,7 +4,7 @@ import { nextStep, type Situation, type StepKind } from './next-step.js';
 import { cancelled, timedOut, type Outcome } from './outcome.js';
 
 const at = '2026-01-01T00:00:00.000Z';
-const request = { id: '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11', image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+const request = { id: '3f1c2f5e-8a0b-4c1e-9d7a-2b6f0e4c9a11', image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15, prefix: 'p7' };
 const succeeded: Outcome = { status: 'succeeded', reason: null, exitCode: 0, podNames: ['pod-1'], deleteJob: false };
 
 function record(status: JobStatus, extra: Partial<JobRecord> = {}): JobRecord {
@@ -68,6 +68,7 @@ describe('nextStep', () => {
     ['settles without a log the store refused, and lists no outputs without it', { outcome: succeeded, logRefused: true }, 'settle'],
     ['settles without the outputs when the store refused them', { outcome: succeeded, logStored: true, manifestRefused: true }, 'settle'],
     ['lists nothing for a Job whose container never ran', { outcome: { ...succeeded, status: 'failed', podNames: [] }, logStored: true }, 'settle'],
+    ['lists no outputs without a prefix: nothing tells its objects from other jobs\'', { record: record('running', { announced: ['queued', 'running'], request: { ...request, prefix: undefined } }), observed: { outcome: succeeded }, logStored: true }, 'settle'],
     ['lists the outputs of a timed-out Job too', { outcome: timedOut(['pod-1']), logStored: true }, 'store-manifest'],
     ['keeps the outcome decided first, whatever the pods say now', { outcome: timedOut(['pod-1']), observed: {} }, 'store-log'],
     ['lets the worker holding the request finish an ended Job first', { observed: { outcome: succeeded }, hasDeliveries: false, orphanWaiting: true }, 'wait'],

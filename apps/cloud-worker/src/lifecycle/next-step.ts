@@ -116,10 +116,13 @@ function nextStepOfActive(s: Situation, record: JobRecord): Step {
   return storeThenSettle(s, outcome);
 }
 
-/** The log, then the outputs beside it (only with the log, and when a container ran), then the record. */
+/**
+ * The log, then the outputs beside it (only with the log, when a container ran, and when the request has a prefix:
+ * without one, nothing tells this job's objects from any other's in the bucket), then the record.
+ */
 function storeThenSettle(s: Situation, outcome: Outcome): Step {
   if (!s.logStored && !s.logRefused) return { kind: 'store-log', outcome };
-  if (s.logStored && !s.manifestStored && !s.manifestRefused && mayHaveOutputs(outcome)) return { kind: 'store-manifest' };
+  if (s.logStored && !s.manifestStored && !s.manifestRefused && mayHaveOutputs(outcome) && s.record?.request.prefix) return { kind: 'store-manifest' };
   return { kind: 'settle', outcome };
 }
 

@@ -32,10 +32,12 @@ export class OutputManifests {
   }
 
   private async list(record: JobRecord): Promise<JobOutput[]> {
+    const prefix = outputListingPrefix(record);
+    if (prefix === undefined) return [];
     let outputs: JobOutput[] = [];
     let startAfter: string | undefined;
     for (;;) {
-      const page = await this.storage.listObjects(record.outputBucket, outputListingPrefix(record), { startAfter, maxKeys: LIST_PAGE });
+      const page = await this.storage.listObjects(record.outputBucket, prefix, { startAfter, maxKeys: LIST_PAGE });
       outputs = selectOutputs(record, [...outputs, ...page.objects]);
       // Listed in key order: once enough outputs are found, later pages cannot come before them.
       if (!page.truncated || page.objects.length === 0 || outputs.length >= MAX_RECORDED_OUTPUTS) return outputs;
