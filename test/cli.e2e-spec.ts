@@ -129,8 +129,7 @@ describe('the cloud-worker CLI against the real stack', () => {
 
   it.each([
     [1, 'a failed Job', 'mstc/fail', [], { status: 'failed', reason: 'Error', exitCode: 3 }],
-    // A timed-out Job (exit 3) is left out: `run` on one sometimes never exits after the end (once in CI on 2026-12-05,
-    // once before); exit 3 is covered by exit-codes.spec.ts until the hang is found (issue 13's closing note).
+    [3, 'a timed-out Job', 'mstc/sleep', ['--timeout', '2'], { status: 'timed_out', reason: 'DeadlineExceeded' }],
     [2, 'an image that cannot be pulled', 'registry.invalid/no/such-image:1', [], { status: 'failed', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/) }],
   ] as const)('exits %i for %s (%s)', async (exitCode, _case, image, extra, record) => {
     const { code, stdout, stderr } = await cli(['run', image, '--name', 'ends', '--input-bucket', 'test.inputs', '-o', 'json', ...extra]);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
 import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
 import { buildJob, JOB_NAMESPACE, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
@@ -90,6 +90,7 @@ describe('JobReconciler', () => {
     publisher = new FakePublisher();
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await reconciler?.beforeApplicationShutdown();
     await module?.close();
   });
@@ -390,6 +391,19 @@ describe('JobReconciler', () => {
     expect(recordOf(request)).toMatchObject({ status: 'timed_out', reason: 'DeadlineExceeded' });
     expect(kube.jobs.has(job.metadata!.name!)).toBe(false);
     expect(logs.objects.get(`in.bucket/test-job-${request.id}.log`)).toContain('sleeping until killed');
+  });
+
+  it('times a Job out when its timer fires before the clock reaches the deadline', async () => {
+    // Node may run a timer a millisecond early by Date.now(); here every long timer runs 50 ms early.
+    const onTime = global.setTimeout;
+    jest.spyOn(global, 'setTimeout').mockImplementation(((run: () => void, ms = 0) => onTime(run, ms > 50 ? ms - 50 : ms)) as typeof setTimeout);
+    await start();
+    const { request, delivery } = submit({ image: 'mstc/sleep', timeOut: 1 });
+    const job = await jobOf(request);
+    informer.setPod(job, 'running');
+    await until(() => reconciler.inFlight() === 0, 'the request to be finished', 5000);
+    expect(delivery.acked).toBe(true);
+    expect(recordOf(request)).toMatchObject({ status: 'timed_out', reason: 'DeadlineExceeded' });
   });
 
   it('runs a redelivered request once: the second copy adopts the Job and both are answered', async () => {

@@ -466,7 +466,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 
   /**
    * While waiting: a timer for the request's time-out, one for the end of an orphan's grace period, and one for
-   * when another writer's unrecorded announcement falls to this worker (the record is read again then).
+   * when another writer's unrecorded announcement falls to this worker (the record is read again then). Each
+   * timer forgets itself when it fires: Node may fire one a millisecond before `Date.now()` reaches its time
+   * (timers run on libuv's cached loop clock), and the reconcile it wakes then finds nothing due and must arm it
+   * again.
    */
   private arm(entry: TrackedRequest): void {
     const { record } = entry;
@@ -479,10 +482,14 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     }
     const deadline = this.deadlineOf(entry);
     if (deadline !== undefined && !entry.deadlineTimer && entry.record?.status === 'running') {
-      entry.deadlineTimer = setTimeout(() => this.queue.add(entry.id), Math.max(0, deadline - Date.now()));
+      entry.deadlineTimer = setTimeout(() => {
+        entry.deadlineTimer = undefined;
+        this.queue.add(entry.id);
+      }, Math.max(0, deadline - Date.now()));
     }
     if (entry.orphanSince !== undefined && !entry.graceTimer && !this.graceOver(entry)) {
       entry.graceTimer = setTimeout(() => {
+        entry.graceTimer = undefined;
         // The worker holding the request has had its time; look at the Job and the record afresh, in case it has
         // finished them.
         entry.presence = 'unknown';
