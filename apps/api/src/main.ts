@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiModule } from './api.module.js';
 import { loadStaticTokens, StaticTokens } from './auth/static-tokens.js';
+import { serveDashboard } from './dashboard.js';
 import { serveOpenApi } from './openapi.js';
 
 const config = loadConfigOrExit(ApiConfig);
@@ -18,6 +19,7 @@ const app = await NestFactory.create<NestExpressApplication>(ApiModule.register(
 });
 app.disable('x-powered-by');
 serveOpenApi(app, packageVersion());
+serveDashboard(app, logger);
 exitOnSignal(app, config.SHUTDOWN_TIMEOUT_SECONDS, logger);
 await app.listen(config.PORT);
 logger.info({ url: await app.getUrl() }, 'api listening');
