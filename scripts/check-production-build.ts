@@ -49,6 +49,8 @@ try {
   for (const app of apps) await expectStatus(app, '/health/live', 200);
   for (const app of apps) await expectStatus(app, '/health/ready', 200);
   await expectStatus(apps[0], '/docs/openapi.json', 200);
+  // The image ships the dashboard the api serves at / (dist/dashboard, apps/api/src/dashboard.ts).
+  for (const path of ['/', '/app.js', '/app.css']) await expectStatus(apps[0], path, 200);
 
   step("running the chart's helm test script against them");
   await runHelmTestScript(apps[0].url);

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   console.log(`
 cloud-worker is running
   api                 ${apiUrl}   (OpenAPI: ${apiUrl}/docs)
+  dashboard           ${apiUrl}/   (sign in with the api token below)
   worker              ${workerUrl}   (health: /health/ready, metrics: /metrics)
   S3 (MinIO API)      ${s3.endpoint}   (access key ${settings.s3AccessKey}, Jobs' ${jobsUser.accessKey}; objects under ${shown(s3Dir)})
   Kubernetes (sim)    ${sim.url}   (kubectl --kubeconfig ${shown(kubeconfig)} get jobs)

@@ -66,7 +66,8 @@ describe('the dashboard in a browser, against the real stack', () => {
     })()`);
 
   it('renders each page with its key elements, and refuses a wrong token', async () => {
-    await page.goto(`${system.apiUrl}/`);
+    const served = await page.goto(`${system.apiUrl}/`);
+    expect(served!.headers()['content-security-policy']).toContain("default-src 'self'");
     await page.getByRole('heading', { name: 'Sign in to cloud-worker' }).waitFor();
     await shot('sign-in');
     await page.getByLabel('API token').fill('not-a-token');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const DIST = resolve(import.meta.dirname, '../dist/apps');
 
@@ -28,5 +29,16 @@ describe('the production build', () => {
     const own = files.filter((file) => file.startsWith('apps/api/'));
     expect(own.some((file) => readFileSync(join(DIST, 'api', file), 'utf8').includes('.openPodLog('))).toBe(true);
     expect(own.filter((file) => /\.(createJob|patchJob|deleteJob|createSecret)\(/.test(readFileSync(join(DIST, 'api', file), 'utf8')))).toEqual([]);
+  });
+
+  it('of the dashboard is its page, one script under budget and one stylesheet, with nothing fetched from elsewhere', () => {
+    const dashboard = resolve(DIST, '../dashboard');
+    expect(filesUnder(dashboard).sort()).toEqual(['app.css', 'app.js', 'index.html']);
+    expect(gzipSync(readFileSync(join(dashboard, 'app.js'))).length).toBeLessThan(150 * 1024);
+    const page = readFileSync(join(dashboard, 'index.html'), 'utf8');
+    expect(page).toContain('<script type="module" src="app.js"></script>');
+    // No CDN: every address in the page and the script is this origin's (the api's CSP would refuse others).
+    expect(page.match(/(src|href)="https?:/g)).toBeNull();
+    expect(readFileSync(join(dashboard, 'app.js'), 'utf8').match(/https?:\/\/(?!www\.w3\.org)[\w.-]+/g) ?? []).toEqual([]);
   });
 });

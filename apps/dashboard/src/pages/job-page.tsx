@@ -79,7 +79,7 @@ function RecordFields({ record }: { record: JobRecord }) {
         {rows.map(([name, value]) => (
           <div key={name}>
             <dt>{name}</dt>
-            <dd>{value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') || '—' : String(value)}</dd>
+            <dd>{fieldText(value)}</dd>
           </div>
         ))}
       </dl>
@@ -169,4 +169,11 @@ function CancelButton({ api, record, onCancelled }: { api: Api; record: JobRecor
       </dialog>
     </>
   );
+}
+
+/** A record field as text: lists joined, objects (a request's optional settings) as JSON, nothing as a dash. */
+function fieldText(value: unknown): string {
+  if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return '—';
+  if (Array.isArray(value) && value.every((item) => typeof item !== 'object')) return value.join(', ');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
