@@ -20,8 +20,8 @@ describe('the dashboard in a browser, against the real stack', () => {
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    // The image pull takes long enough for a job to be seen queued before it runs.
-    system = await TestSystem.start({ sim: { images: napImages({ 'nap/3s': 3000 }), timing: { imagePullMs: 1500 } } });
+    // One Job at a time, so that a test can hold a job in the queue behind a sleeping one.
+    system = await TestSystem.start({ sim: { images: napImages({ 'nap/3s': 3000 }) }, env: { CONCURRENCY: '1' } });
     api = new ApiClient(() => system.apiUrl);
     browser = await chromium.launch(CHROMIUM);
   });
@@ -76,8 +76,9 @@ describe('the dashboard in a browser, against the real stack', () => {
     problems = problems.filter((problem) => !problem.includes('401')); // the browser logs the refused check
 
     await signIn();
-    await page.getByRole('tablist', { name: 'Status' }).waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual([
+    const tabs = page.getByRole('navigation', { name: 'Status' }).getByRole('link');
+    await tabs.first().locator('.count').waitFor();
+    expect(await tabs.allTextContents()).toEqual([
       expect.stringMatching(/^All\d/),
       expect.stringMatching(/^Queued\d/),
       expect.stringMatching(/^Running\d/),
@@ -94,6 +95,8 @@ describe('the dashboard in a browser, against the real stack', () => {
     for (const label of ['Image', 'Job name', 'Input bucket', 'Output bucket', 'Prefix', 'Time-out (minutes)']) await page.getByLabel(label).waitFor();
     await shot('submit');
 
+    // A failed job beside it, for the list to show a reason and an exit code.
+    const failed = await submitted({ image: 'mstc/fail', jobName: 'fails' });
     const record = await submitted({ image: 'nap/3s', jobName: 'page-check', prefix: 'page-check' });
     await page.goto(`${system.apiUrl}/#/jobs/${record.id}`);
     await page.getByRole('heading', { name: 'page-check', level: 1 }).waitFor();
@@ -111,6 +114,7 @@ describe('the dashboard in a browser, against the real stack', () => {
     await page.goto(`${system.apiUrl}/#/jobs`);
     await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
     await page.locator(`tr[data-job-id="${record.id}"]`).waitFor();
+    await page.locator(`tr[data-job-id="${failed.id}"][data-status="failed"]`).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await shot('jobs-phone');
   });
@@ -123,10 +127,16 @@ describe('the dashboard in a browser, against the real stack', () => {
     await page.getByLabel('Job name').fill('from-the-form');
     await page.getByLabel('Input bucket').fill('test.inputs');
     await page.getByLabel('Prefix').fill('from-the-form');
+    // The worker's one slot is taken, so the job waits in the queue until the sleeper is cancelled.
+    const sleeper = await submitted({ image: 'mstc/sleep', jobName: 'holds-the-slot' });
+    await api.untilStatus(sleeper.id, ['running']);
     await recordStatusWords();
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.getByRole('heading', { name: 'from-the-form', level: 1 }).waitFor();
     const id = /#\/jobs\/([0-9a-f-]{36})$/.exec(page.url())![1];
+    await page.locator('.job-title .status', { hasText: 'Queued' }).waitFor();
+    await shot('job-queued');
+    expect((await api.request('DELETE', `/jobs/${sleeper.id}`)).status).toBe(202);
     await page.locator('.job-title .status', { hasText: 'Succeeded' }).waitFor({ timeout: 20_000 });
     expect(await page.evaluate('window.statusWords')).toEqual(['Queued', 'Running', 'Succeeded']);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
@@ -184,9 +194,11 @@ describe('the dashboard in a browser, against the real stack', () => {
     await page.locator('.log-state', { hasText: 'complete' }).waitFor({ timeout: 20_000 });
   });
 
-  it('updates the rows live: a job submitted elsewhere appears and ends without a reload; the chart counts it', async () => {
+  it('updates the rows live: a job submitted elsewhere appears and ends without a reload; the counts and the chart follow', async () => {
     await signIn();
     await page.evaluate('window.notReloaded = true');
+    const succeededTab = page.getByRole('navigation', { name: 'Status' }).getByRole('link', { name: /^Succeeded/ }).locator('.count');
+    const succeededBefore = Number(await succeededTab.textContent());
     const record = await submitted({ image: 'nap/3s', jobName: 'live-row' });
     const row = page.locator(`tr[data-job-id="${record.id}"]`);
     await row.waitFor();
@@ -194,6 +206,7 @@ describe('the dashboard in a browser, against the real stack', () => {
     await page.locator(`tr[data-job-id="${record.id}"][data-status="succeeded"]`).waitFor({ timeout: 20_000 });
     expect(await row.locator('td').allTextContents()).toEqual(['live-row', 'nap/3s', 'Succeeded', '—', '0', expect.stringMatching(/ ago$/), expect.stringMatching(/^\d+ s$/)]);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await eventually(async () => Number(await succeededTab.textContent()) === succeededBefore + 1, 5_000, 'the Succeeded count to follow the row');
     // The summary is asked for again every 10 s: the chart and the tab's count come to include this job.
     const finished = await eventually(async () => {
       const label = (await page.getByRole('img', { name: /jobs finished in the last hour/ }).getAttribute('aria-label')) ?? '';

@@ -113,6 +113,7 @@ describe('operating the system', () => {
         '/inprogress_jobs',
         '/job_status',
         '/jobs',
+        '/jobs/summary',
         '/jobs/{id}',
         '/jobs/{id}/events',
         '/jobs/{id}/log',

@@ -4,7 +4,7 @@
  * Each keeps what was asked of it and can be told to fail, so that a spec drives one fault at a time.
  */
 import { ApiConfig } from '@app/config';
-import { applyStatusChange, type IdentifiedRequest, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { applyStatusChange, JOB_STATUSES, type IdentifiedRequest, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { AmqpPublisher, PublishUnavailableError } from '@app/messaging';
 import { KubeApi, KubeApiError } from '@app/kube';
 import { createRootLogger } from '@app/observability';
@@ -23,7 +23,7 @@ import { ResultFeed } from '../src/live/result-feed.service.js';
 import { EventRing, recordEvent, type RecordEvent } from '../src/live/sse.js';
 
 /** Records in a map, listed newest first; a cursor is the offset of the next page. */
-export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' | 'get' | 'update' | 'remove' | 'list'> {
+export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' | 'get' | 'update' | 'remove' | 'list' | 'countByStatus'> {
   readonly records = new Map<string, JobRecord>();
   /** Set to make every read fail, as an S3 store that cannot be reached. */
   unreachable: Error | undefined;
@@ -61,6 +61,13 @@ export class FakeRecordStore implements Pick<JobRecordStore, 'init' | 'create' |
       .sort((a, b) => b.queuedAt.localeCompare(a.queuedAt) || b.id.localeCompare(a.id));
     const end = offset + limit;
     return { records: matching.slice(offset, end), ...(end < matching.length && { nextCursor: String(end) }) };
+  }
+
+  async countByStatus(limit: number, owner?: string): Promise<Record<JobStatus | 'all', number>> {
+    if (this.unreachable) throw this.unreachable;
+    const mine = [...this.records.values()].filter((record) => owner === undefined || record.owner === owner);
+    const count = (status?: JobStatus) => Math.min(limit, mine.filter((record) => status === undefined || record.status === status).length);
+    return { all: count(), ...(Object.fromEntries(JOB_STATUSES.map((status) => [status, count(status)])) as Record<JobStatus, number>) };
   }
 }
 

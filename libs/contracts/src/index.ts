@@ -4,6 +4,7 @@ export * from './image-reference.js';
 export * from './job-naming.js';
 export * from './job-outputs.js';
 export * from './job-record.js';
+export * from './jobs-summary.js';
 export * from './names.js';
 export * from './object-name.js';
 export * from './reply.js';

@@ -192,6 +192,33 @@ describe('JobRecordStore', () => {
     await expect(store.list('all', 5, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
+  it('counts the records of each status, for all or one owner, from the markers alone, up to a limit', async () => {
+    const store = await freshStore();
+    const base = Date.parse('2026-04-04T00:00:00Z');
+    const made: Array<[string, JobStatus]> = [['alice', 'queued'], ['bob', 'queued'], ['alice', 'running'], ['alice', 'succeeded'], ['bob', 'failed'], ['alice', 'cancelled']];
+    for (const [i, [owner, status]] of made.entries()) {
+      const record = newRecord(new Date(base + i * 1000), 'queued', owner);
+      await store.create(record);
+      if (status === 'running' || status === 'succeeded') await store.update(record.id, { status: 'running', at: record.queuedAt });
+      if (status !== 'queued' && status !== 'running') await store.update(record.id, { status, at: record.queuedAt, reason: status === 'cancelled' ? 'Cancelled' : 'Error' });
+    }
+    const reads: string[] = [];
+    const get = storage.get.bind(storage);
+    storage.get = async (bucket, key) => {
+      reads.push(key);
+      return get(bucket, key);
+    };
+    try {
+      expect(await store.countByStatus(100)).toEqual({ all: 6, queued: 2, running: 1, succeeded: 1, failed: 1, timed_out: 0, cancelled: 1 });
+      expect(await store.countByStatus(100, 'alice')).toEqual({ all: 4, queued: 1, running: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 1 });
+      expect(await store.countByStatus(100, 'dave')).toEqual({ all: 0, queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 });
+      expect(await store.countByStatus(3)).toMatchObject({ all: 3, queued: 2 });
+    } finally {
+      storage.get = get;
+    }
+    expect(reads).toEqual([]);
+  });
+
   describe('for one owner', () => {
     it("lists only the owner's records, paged, while a listing for all shows every one", async () => {
       const store = await freshStore();

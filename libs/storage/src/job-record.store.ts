@@ -1,4 +1,4 @@
-import { applyStatusChange, isLaterStatus, isTerminal, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
+import { applyStatusChange, isLaterStatus, isTerminal, JOB_STATUSES, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
 import { ALL_INDEX, decodeCursor, encodeCursor, idOfMarker, indexKey, indexPrefix, markerName, ownerTag, ownerTagOf, recordKey } from './record-index.js';
 
@@ -24,7 +24,7 @@ export interface RecordPage {
 
 /** Compare-and-swap rounds before giving up; each lost round means another writer made progress. */
 const MAX_UPDATE_ATTEMPTS = 20;
-/** Markers listed at once when a listing is for one owner: names are cheap to list, only the owner's are read. */
+/** Markers listed at once where their names alone decide (one owner's listing, counts): names are cheap to list. */
 const OWNER_SCAN_KEYS = 1000;
 /** Records whose last seen version is kept; a worker changes about as many at once as it runs Jobs. */
 const KNOWN_VERSIONS_LIMIT = 2000;
@@ -165,6 +165,30 @@ export class JobRecordStore {
       }
     }
     return { records, ...(!exhausted && after !== undefined && { nextCursor: encodeCursor(after) }) };
+  }
+
+  /**
+   * How many records each status has (and `all`), for one owner or every one, from the index markers' names
+   * alone: no record is read. Each count stops at `limit` (a count equal to it means at least that many). A record
+   * moving between statuses has both markers for a moment, and a writer that died between the two steps leaves
+   * the old one until a listing meets it, so a count may be one or two high while jobs change.
+   */
+  async countByStatus(limit: number, owner?: string): Promise<Record<JobStatus | typeof ALL_INDEX, number>> {
+    const tag = owner === undefined ? undefined : ownerTag(owner);
+    const indexes = [ALL_INDEX, ...JOB_STATUSES] as const;
+    const counts = await Promise.all(
+      indexes.map(async (index) => {
+        let count = 0;
+        let after: string | undefined;
+        for (;;) {
+          const { keys, truncated } = await this.storage.listKeys(this.bucket, indexPrefix(index), { startAfter: after, maxKeys: OWNER_SCAN_KEYS });
+          count += tag === undefined ? keys.length : keys.filter((key) => ownerTagOf(key) === tag).length;
+          if (count >= limit || !truncated || keys.length === 0) return Math.min(count, limit);
+          after = keys.at(-1);
+        }
+      }),
+    );
+    return Object.fromEntries(indexes.map((index, position) => [index, counts[position]])) as Record<JobStatus | typeof ALL_INDEX, number>;
   }
 
   /** The next `count` marker names after `after` across the given indexes, merged in key order. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { newJobRecord } from '@app/contracts';
 import request from 'supertest';
 import { bearer, FakeEdges } from '../../test/fakes.js';
 
@@ -101,6 +102,66 @@ describe('JobsController', () => {
 
     it('refuses a cursor it did not hand out', async () => {
       expect(await api().get('/jobs?cursor=forged')).toMatchObject({ status: 400, body: { message: 'Invalid query: cursor is not one this api handed out' } });
+    });
+  });
+
+  describe('GET /jobs/summary', () => {
+    const as = (name: 'admin' | 'alice' | 'bob') => request.agent(app.getHttpServer()).set('authorization', bearer(name));
+    const ended = (record: { id: string }, status: 'succeeded' | 'failed', owner: string) =>
+      edges.feed.emit({ ...edges.records.records.get(record.id)!, owner, status, finishedAt: new Date().toISOString() });
+
+    it("counts the caller's own jobs by status and tallies those that ended this minute; admin sees every job", async () => {
+      const { body: mine } = await as('alice').post('/jobs').send(work);
+      const { body: theirs } = await as('bob').post('/jobs').send(work);
+      await as('alice').post('/jobs').send(work);
+      ended(mine, 'succeeded', 'alice');
+      ended(theirs, 'failed', 'bob');
+
+      const alice = await as('alice').get('/jobs/summary');
+      expect(alice.status).toBe(200);
+      expect(alice.body).toMatchObject({ counts: { all: 2, queued: 2, running: 0, succeeded: 0 }, countLimit: 10_000 });
+      expect(alice.body.finishedPerMinute).toHaveLength(60);
+      expect(alice.body.finishedPerMinute.at(-1)).toMatchObject({ succeeded: 1, failed: 0 });
+      expect((await as('admin').get('/jobs/summary')).body).toMatchObject({ counts: { all: 3 }, finishedPerMinute: expect.arrayContaining([expect.objectContaining({ succeeded: 1, failed: 1 })]) });
+    });
+
+    it('counts a repeated end once', async () => {
+      const { body: record } = await submit(work);
+      ended(record, 'succeeded', 'admin');
+      edges.feed.emit({ ...edges.records.records.get(record.id)!, status: 'succeeded', finishedAt: new Date().toISOString(), updatedAt: 'again' });
+      const minutes = (await api().get('/jobs/summary')).body.finishedPerMinute as Array<{ succeeded: number }>;
+      expect(minutes.reduce((sum, minute) => sum + minute.succeeded, 0)).toBe(1);
+    });
+
+    it('reuses the counts for 2 s rather than counting the index again on every ask', async () => {
+      await submit(work);
+      expect((await api().get('/jobs/summary')).body.counts.all).toBe(1);
+      await submit(work);
+      expect((await api().get('/jobs/summary')).body.counts.all).toBe(1);
+    });
+
+    it('counts the jobs that ended in the hour before the api started, read from the store at start', async () => {
+      const before = new FakeEdges();
+      const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      for (const [minutesAgo, status] of [[1, 'succeeded'], [2, 'failed'], [90, 'succeeded']] as const) {
+        const record = newJobRecord({ ...work, id: randomUUID(), outputBucket: 'in.bucket', timeOut: 15 }, 'alice', at(minutesAgo + 1));
+        before.records.records.set(record.id, { ...record, status, finishedAt: at(minutesAgo) });
+      }
+      const started = await before.app();
+      try {
+        // The scan runs beside the start; a few asks give it the time it needs.
+        let minutes: Array<{ succeeded: number; failed: number }> = [];
+        for (let ask = 0; ask < 50 && !minutes.some((minute) => minute.failed > 0); ask++) {
+          minutes = (await request(started.getHttpServer()).get('/jobs/summary').set('authorization', bearer('admin'))).body.finishedPerMinute;
+        }
+        expect(minutes.reduce((sum, minute) => sum + minute.succeeded + minute.failed, 0)).toBe(2);
+      } finally {
+        await started.close();
+      }
+    });
+
+    it('needs the read role and a token', async () => {
+      expect((await request(app.getHttpServer()).get('/jobs/summary')).status).toBe(401);
     });
   });
 

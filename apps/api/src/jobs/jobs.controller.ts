@@ -8,7 +8,9 @@ import type { Caller } from '../auth/caller.js';
 import { SubmitRateGuard } from '../auth/submit-rate.guard.js';
 import { QueryPipe } from '../invalid-input.js';
 import { ErrorDto, JobPageDto, JobRecordDto } from './dto/job-record.dto.js';
+import { JobsSummaryDto } from './dto/jobs-summary.dto.js';
 import { ListJobsQuery } from './dto/list-jobs.query.js';
+import { JobsSummaryService } from './jobs-summary.service.js';
 import { JobsService } from './jobs.service.js';
 import { WorkRequestPipe } from './work-request.pipe.js';
 
@@ -32,7 +34,10 @@ export const JobId = () => Param('id', JobIdPipe);
 @ApiExtraModels(ErrorDto)
 @Controller('jobs')
 export class JobsController {
-  constructor(@Inject(JobsService) private readonly jobs: JobsService) {}
+  constructor(
+    @Inject(JobsService) private readonly jobs: JobsService,
+    @Inject(JobsSummaryService) private readonly summaries: JobsSummaryService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -73,6 +78,18 @@ export class JobsController {
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Unknown status, bad limit or cursor.' })
   async list(@Query(QueryPipe) query: ListJobsQuery, @CurrentCaller() caller: Caller): Promise<JobPageDto> {
     return this.jobs.list(caller, query.status ?? 'all', query.limit, query.cursor);
+  }
+
+  // Before `:id`, which would take `summary` for an id.
+  @Get('summary')
+  @RequiresRole('read')
+  @ApiOperation({
+    summary: 'Counts by status and the load of the last hour',
+    description: "The caller's own jobs, every job for admin: what the dashboard's tabs and chart show. The counts are computed at most every 2 s per caller's view.",
+  })
+  @ApiOkResponse({ type: JobsSummaryDto })
+  summary(@CurrentCaller() caller: Caller): Promise<JobsSummaryDto> {
+    return this.summaries.summary(caller);
   }
 
   @Get(':id')

@@ -6,12 +6,12 @@ import { LiveEvents } from './live-events.service.js';
 import { LiveLogs } from './live-logs.service.js';
 import { LiveController } from './live.controller.js';
 import { OpenStreams } from './open-streams.js';
-import { ResultFeed } from './result-feed.service.js';
+import { ResultFeedModule } from './result-feed.module.js';
 
 /** Jobs followed live: logs from the Kubernetes API (read-only), record changes from the results exchange. */
 @Module({
-  imports: [JobsModule, StorageModule],
+  imports: [JobsModule, ResultFeedModule, StorageModule],
   controllers: [LiveController],
-  providers: [...kubeAccessProviders(), LiveEvents, LiveLogs, OpenStreams, ResultFeed],
+  providers: [...kubeAccessProviders(), LiveEvents, LiveLogs, OpenStreams],
 })
 export class LiveModule {}

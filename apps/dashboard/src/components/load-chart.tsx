@@ -1,12 +1,11 @@
 import { TERMINAL_STATUSES, type JobStatus } from '../../../../libs/contracts/src/job-record.js';
-import type { FinishedInMinute } from '../../../../libs/contracts/src/jobs-summary.js';
+import type { FinishedInMinute, TerminalStatus } from '../../../../libs/contracts/src/jobs-summary.js';
 import { STATUS_LABELS } from '../format.js';
 
 const WIDTH = 600;
 const HEIGHT = 120;
-const AXIS = 18;
 
-const countOf = (minute: FinishedInMinute, status: JobStatus): number => (minute as unknown as Partial<Record<JobStatus, number>>)[status] ?? 0;
+const countOf = (minute: FinishedInMinute, status: JobStatus): number => minute[status as TerminalStatus];
 
 /**
  * Jobs finished per minute over the last hour, stacked by how they ended: plain SVG, since one small bar chart
@@ -22,7 +21,7 @@ export function LoadChart({ minutes }: { minutes: FinishedInMinute[] }) {
   return (
     <figure class="load-chart">
       <figcaption>Jobs finished per minute, last hour</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + AXIS}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary} preserveAspectRatio="none">
         {minutes.map((minute, index) => {
           let top = HEIGHT;
           return (
@@ -39,13 +38,11 @@ export function LoadChart({ minutes }: { minutes: FinishedInMinute[] }) {
           );
         })}
         <line class="axis" x1="0" y1={HEIGHT} x2={WIDTH} y2={HEIGHT} />
-        <text class="axis-label" x="2" y={HEIGHT + 14}>
-          60 min ago
-        </text>
-        <text class="axis-label" x={WIDTH - 2} y={HEIGHT + 14} text-anchor="end">
-          now
-        </text>
       </svg>
+      <div class="axis-labels" aria-hidden="true">
+        <span>60 min ago</span>
+        <span>now</span>
+      </div>
       <ul class="legend">
         {TERMINAL_STATUSES.map((status, index) => (
           <li key={status}>

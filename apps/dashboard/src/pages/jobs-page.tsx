@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { JOB_STATUSES, type JobRecord, type JobStatus } from '../../../../libs/contracts/src/job-record.js';
 import type { JobsSummary } from '../../../../libs/contracts/src/jobs-summary.js';
 import type { Api, JobPage as RecordPage } from '../api.js';
 import { LoadChart } from '../components/load-chart.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatAge, formatDuration, runDuration, STATUS_LABELS } from '../format.js';
+import { countsAfterChange } from '../live-counts.js';
 import { jobHref, jobsHref, useNow } from '../route.js';
 
 const PAGE_SIZE = 25;
@@ -24,8 +25,11 @@ export function JobsPage({ api, params }: { api: Api; params: URLSearchParams })
   const [page, setPage] = useState<RecordPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
-  const summary = useSummary(api);
+  const [summary, setSummary] = useSummary(api);
   const now = useNow();
+  // The rows as last rendered, for the counts to know the status a changing job had.
+  const rowsShown = useRef<JobRecord[]>([]);
+  rowsShown.current = page?.jobs ?? [];
 
   useEffect(() => {
     let current = true;
@@ -44,13 +48,16 @@ export function JobsPage({ api, params }: { api: Api; params: URLSearchParams })
     () =>
       api.events(
         '/events',
-        (record) =>
+        (record) => {
+          const row = rowsShown.current.find((shown) => shown.id === record.id);
+          setSummary((before) => before && { ...before, counts: countsAfterChange(before.counts, row?.status, record.status) });
           setPage((shown) => {
             if (!shown) return shown;
             if (shown.jobs.some((row) => row.id === record.id)) return { ...shown, jobs: shown.jobs.map((row) => (row.id === record.id && row.updatedAt <= record.updatedAt ? record : row)) };
             const belongs = !search && !cursor && (tab === 'all' || tab === record.status) && record.status === 'queued';
             return belongs ? { ...shown, jobs: [record, ...shown.jobs].slice(0, PAGE_SIZE) } : shown;
-          }),
+          });
+        },
         () => setReloads((count) => count + 1),
       ),
     [api, tab, search, cursor],
@@ -60,14 +67,15 @@ export function JobsPage({ api, params }: { api: Api; params: URLSearchParams })
     <section class="jobs">
       <h1>Jobs</h1>
       {summary && <LoadChart minutes={summary.finishedPerMinute} />}
-      <div class="tabs" role="tablist" aria-label="Status">
+      {/* Links rather than ARIA tabs: each tab is an address of its own, which can be bookmarked and reloaded. */}
+      <nav class="tabs" aria-label="Status">
         {(['all', ...JOB_STATUSES] as Tab[]).map((status) => (
-          <a key={status} role="tab" aria-selected={tab === status} class="tab" href={jobsHref({ status: status === 'all' ? undefined : status, q: search || undefined })}>
+          <a key={status} aria-current={tab === status ? 'page' : undefined} class="tab" href={jobsHref({ status: status === 'all' ? undefined : status, q: search || undefined })}>
             {status === 'all' ? 'All' : STATUS_LABELS[status]}
             {summary && <span class="count">{countLabel(summary, status)}</span>}
           </a>
         ))}
-      </div>
+      </nav>
       <form
         class="search"
         role="search"
@@ -162,15 +170,16 @@ async function load(api: Api, tab: Tab, search: string, cursor: string | undefin
 }
 
 /** The counts and the load, asked for on opening and every SUMMARY_REFRESH_MS after. */
-function useSummary(api: Api): JobsSummary | null {
+function useSummary(api: Api): [JobsSummary | null, (change: (before: JobsSummary | null) => JobsSummary | null) => void] {
   const [summary, setSummary] = useState<JobsSummary | null>(null);
   useEffect(() => {
+    // A summary that fails leaves the last one shown: the counts and the chart are a guide, the rows the truth.
     const refresh = () => api.json<JobsSummary>('/jobs/summary').then(setSummary, () => undefined);
     void refresh();
     const timer = setInterval(refresh, SUMMARY_REFRESH_MS);
     return () => clearInterval(timer);
   }, [api]);
-  return summary;
+  return [summary, setSummary];
 }
 
 function countLabel(summary: JobsSummary, status: Tab): string {
