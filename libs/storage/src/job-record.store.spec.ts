@@ -21,6 +21,22 @@ describe('JobRecordStore', () => {
   });
   afterAll(() => s3.stop());
 
+  /** The object keys read while `action` runs. */
+  async function keysReadDuring(action: () => Promise<void>): Promise<string[]> {
+    const reads: string[] = [];
+    const get = storage.get.bind(storage);
+    storage.get = async (bucket, key) => {
+      reads.push(key);
+      return get(bucket, key);
+    };
+    try {
+      await action();
+    } finally {
+      storage.get = get;
+    }
+    return reads;
+  }
+
   async function freshStore(): Promise<JobRecordStore> {
     const store = new JobRecordStore(storage, `records-${++bucketNumber}`);
     await store.init();
@@ -202,20 +218,12 @@ describe('JobRecordStore', () => {
       if (status === 'running' || status === 'succeeded') await store.update(record.id, { status: 'running', at: record.queuedAt });
       if (status !== 'queued' && status !== 'running') await store.update(record.id, { status, at: record.queuedAt, reason: status === 'cancelled' ? 'Cancelled' : 'Error' });
     }
-    const reads: string[] = [];
-    const get = storage.get.bind(storage);
-    storage.get = async (bucket, key) => {
-      reads.push(key);
-      return get(bucket, key);
-    };
-    try {
+    const reads = await keysReadDuring(async () => {
       expect(await store.countByStatus(100)).toEqual({ all: 6, queued: 2, running: 1, succeeded: 1, failed: 1, timed_out: 0, cancelled: 1 });
       expect(await store.countByStatus(100, 'alice')).toEqual({ all: 4, queued: 1, running: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 1 });
       expect(await store.countByStatus(100, 'dave')).toEqual({ all: 0, queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 });
       expect(await store.countByStatus(3)).toMatchObject({ all: 3, queued: 2 });
-    } finally {
-      storage.get = get;
-    }
+    });
     expect(reads).toEqual([]);
   });
 
@@ -247,17 +255,9 @@ describe('JobRecordStore', () => {
       await store.create(mine);
       for (let i = 1; i <= 5; i++) await store.create(newRecord(new Date(Date.parse(mine.queuedAt) + i * 1000), 'queued', 'bob'));
       const fresh = new JobRecordStore(storage, `records-${bucketNumber}`);
-      const reads: string[] = [];
-      const get = storage.get.bind(storage);
-      storage.get = async (bucket, key) => {
-        reads.push(key);
-        return get(bucket, key);
-      };
-      try {
+      const reads = await keysReadDuring(async () => {
         expect((await fresh.list('all', 10, undefined, 'alice')).records.map((r) => r.id)).toEqual([mine.id]);
-      } finally {
-        storage.get = get;
-      }
+      });
       expect(reads).toEqual([`jobs/${mine.id}.json`]);
     });
 
