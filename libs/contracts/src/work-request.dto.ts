@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -94,19 +95,21 @@ export class ResourceListDto {
   memory?: string | number;
 }
 
+function ResourceListProperty(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: ResourceListDto, description }),
+    IsOptional(),
+    IsObject({ message: 'must be an object of cpu and memory' }),
+    ValidateNested(),
+    Type(() => ResourceListDto),
+  );
+}
+
 export class ResourceRequirementsDto {
-  @ApiPropertyOptional({ type: ResourceListDto, description: 'What the Job is guaranteed (scheduled by); at most its limit.' })
-  @IsOptional()
-  @IsObject({ message: 'must be an object of cpu and memory' })
-  @ValidateNested()
-  @Type(() => ResourceListDto)
+  @ResourceListProperty('What the Job is guaranteed (scheduled by); at most its limit.')
   requests?: ResourceListDto;
 
-  @ApiPropertyOptional({ type: ResourceListDto, description: 'The most the Job may use: more CPU is throttled, more memory ends it (OOMKilled).' })
-  @IsOptional()
-  @IsObject({ message: 'must be an object of cpu and memory' })
-  @ValidateNested()
-  @Type(() => ResourceListDto)
+  @ResourceListProperty('The most the Job may use: more CPU is throttled, more memory ends it (OOMKilled).')
   limits?: ResourceListDto;
 }
 
