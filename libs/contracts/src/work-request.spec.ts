@@ -192,6 +192,13 @@ describe('validateWorkRequest', () => {
       ]);
     });
 
+    it("refuses a variable read from elsewhere, such as another Job's Secret", () => {
+      expect(problemsOf({ env: [{ name: 'STOLEN', valueFrom: { secretKeyRef: { name: 'other-job', key: 'secretKey' } } }] })).toEqual([
+        { field: 'env[0].valueFrom', rule: 'whitelistValidation', message: 'env[0].valueFrom is not a field of env[0]' },
+        { field: 'env[0].value', rule: 'isDefined', message: 'env[0].value is required' },
+      ]);
+    });
+
     it('refuses a variable named twice, naming it', () => {
       expect(problemsOf({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'A', value: '3' }] })).toEqual([
         { field: 'env', rule: 'arrayUnique', message: 'env must not name a variable twice: "A"' },

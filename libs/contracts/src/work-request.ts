@@ -98,7 +98,8 @@ export function validateWorkRequest(input: unknown, rules: WorkRequestRules): Wo
   // Only the known fields are looked at, so unknown ones are ignored and cannot reach the Job.
   const known = Object.fromEntries(FIELDS.filter((field) => field in input).map((field) => [field, (input as Record<string, unknown>)[field]]));
   const dto = plainToInstance(WorkRequestDto, known);
-  // Unknown fields inside the new nested ones are refused, not ignored: a resource asked for must not go unmet.
+  // Unknown fields inside resources and env are refused, not ignored: a resource asked for must not go unmet, nor
+  // a variable read from a Secret (`valueFrom`) reach the Job.
   const problems = fieldProblems(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true }));
   const isValid = (field: string) => field in known && problems.every((p) => topField(p.field) !== field);
   if (isValid('timeOut') && dto.timeOut! > rules.timeOut.maxMinutes) {
