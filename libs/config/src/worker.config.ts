@@ -28,7 +28,7 @@ function IsStringRecord(options: ValidationOptions): PropertyDecorator {
 
 /** A default a request gets without asking may not be more than a request may ask for. */
 function WithinCap(resource: ResourceName): PropertyDecorator {
-  const capVariable = RESOURCE_CAP_VARIABLES[resource] as 'JOB_MAX_CPU' | 'JOB_MAX_MEMORY';
+  const capVariable = RESOURCE_CAP_VARIABLES[resource];
   const cap = (config: object) => (config as WorkerConfig)[capVariable];
   return ValidateBy({
     name: 'withinCap',

@@ -84,7 +84,7 @@ export interface WorkRequestRules {
 }
 
 /** The configuration variable of each resource's cap, named in refusals. */
-export const RESOURCE_CAP_VARIABLES: Record<ResourceName, string> = { cpu: 'JOB_MAX_CPU', memory: 'JOB_MAX_MEMORY' };
+export const RESOURCE_CAP_VARIABLES = { cpu: 'JOB_MAX_CPU', memory: 'JOB_MAX_MEMORY' } as const satisfies Record<ResourceName, string>;
 
 export type WorkRequestValidation = { ok: true; request: WorkRequest } | { ok: false; problems: FieldProblem[] };
 
