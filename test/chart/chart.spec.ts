@@ -708,6 +708,14 @@ describe('the environments', () => {
     expect(appEnvironment(renderCase(['values-prod.yaml']), 'cloud-worker').values.JOB_RUN_AS_NON_ROOT).toBe('true');
   });
 
+  it("caps what a request may ask for in prod, at the api and the worker alike, and not by default", () => {
+    for (const { argument } of APPS) {
+      expect(appEnvironment(renderCase([]), argument).values).not.toHaveProperty('JOB_MAX_CPU');
+      const { values } = appEnvironment(renderCase(['values-prod.yaml']), argument);
+      expect([values.JOB_MAX_CPU, values.JOB_MAX_MEMORY]).toEqual(['8', '16Gi']);
+    }
+  });
+
   it("allows any image by default, and in prod only the site's registry, never :latest", () => {
     expect(appEnvironment(renderCase([]), 'api').values.ALLOWED_IMAGES).toBe('*');
     const prod = renderCase(['values-prod.yaml']);

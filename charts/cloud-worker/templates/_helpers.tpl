@@ -235,6 +235,12 @@ LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 ALLOWED_IMAGES: {{ join "," .Values.config.allowedImages | quote }}
 IMAGE_DENY_LATEST: {{ .Values.config.imageDenyLatest | quote }}
 IMAGE_REQUIRE_DIGEST: {{ .Values.config.imageRequireDigest | quote }}
+{{- with .Values.jobs.maxResources.cpu }}
+JOB_MAX_CPU: {{ . | quote }}
+{{- end }}
+{{- with .Values.jobs.maxResources.memory }}
+JOB_MAX_MEMORY: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/*

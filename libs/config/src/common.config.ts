@@ -7,9 +7,10 @@ import {
   imagePatternProblem,
   ImagePolicy,
   IsBucketName,
+  IsQuantity,
   type WorkRequestRules,
 } from '@app/contracts';
-import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { ToBoolean, ToInteger, ToList } from './parsers.js';
 
 const RABBITMQ_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
@@ -119,12 +120,26 @@ export class CommonConfig {
   @IsBoolean({ message: 'IMAGE_REQUIRE_DIGEST must be true or false' })
   IMAGE_REQUIRE_DIGEST = false;
 
+  /**
+   * The most CPU a request may ask for, as a request or a limit (a Kubernetes quantity such as `4` or `3500m`);
+   * no cap when unset. Checked by the api and again by the worker, like the image policy.
+   */
+  @IsOptional()
+  @IsQuantity({ message: 'JOB_MAX_CPU must be a Kubernetes quantity such as 4 or 3500m' })
+  JOB_MAX_CPU?: string = undefined;
+
+  /** The most memory a request may ask for, as a request or a limit (such as `16Gi`); no cap when unset. */
+  @IsOptional()
+  @IsQuantity({ message: 'JOB_MAX_MEMORY must be a Kubernetes quantity such as 16Gi' })
+  JOB_MAX_MEMORY?: string = undefined;
+
   /** The rules every work request is validated against, at the api and at the worker; callers build them once. */
   get workRequestRules(): WorkRequestRules {
     return {
       timeOut: { defaultMinutes: this.DEFAULT_TIMEOUT_MINUTES, maxMinutes: this.MAX_TIMEOUT_MINUTES },
       recordsBucket: this.RECORDS_BUCKET,
       images: new ImagePolicy({ allowed: this.ALLOWED_IMAGES, denyLatest: this.IMAGE_DENY_LATEST, requireDigest: this.IMAGE_REQUIRE_DIGEST }),
+      resourceCaps: { ...(this.JOB_MAX_CPU && { cpu: this.JOB_MAX_CPU }), ...(this.JOB_MAX_MEMORY && { memory: this.JOB_MAX_MEMORY }) },
     };
   }
 }

@@ -58,6 +58,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the caps on requested resources, for the api and the worker alike', () => {
+    for (const Config of [ApiConfig, WorkerConfig] as Array<new () => ApiConfig | WorkerConfig>) {
+      expect(loadConfig(Config, { JOB_MAX_CPU: '4', JOB_MAX_MEMORY: '16Gi' }).workRequestRules.resourceCaps).toEqual({ cpu: '4', memory: '16Gi' });
+      expect(loadConfig(Config, {}).workRequestRules.resourceCaps).toEqual({});
+      expect(() => loadConfig(Config, { JOB_MAX_CPU: 'four', JOB_MAX_MEMORY: '16 GB' })).toThrow(
+        'Invalid environment variables: JOB_MAX_CPU must be a Kubernetes quantity such as 4 or 3500m (got "four"); JOB_MAX_MEMORY must be a Kubernetes quantity such as 16Gi (got "16 GB")',
+      );
+    }
+  });
+
+  it("holds the worker's default resources within the caps", () => {
+    expect(() => loadConfig(WorkerConfig, { JOB_MAX_CPU: '2', JOB_CPU_LIMIT: '2500m', JOB_MAX_MEMORY: '1Gi', JOB_MEMORY_REQUEST: '1Gi' })).toThrow(
+      'Invalid environment variables: JOB_CPU_LIMIT must be at most JOB_MAX_CPU (2) (got "2500m")',
+    );
+  });
+
   it('never echoes a credential: a URL keeps its user but not its password', () => {
     const load = () => loadConfig(WorkerConfig, { AMQP_URL: 'http://someone:s3cret@rabbit', S3_ENDPOINT: 'ftp://key:s3cret@s3' });
     expect(load).toThrow(

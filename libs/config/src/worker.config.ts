@@ -14,10 +14,10 @@ import {
   ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
+import { IsQuantity, quantityValue, RESOURCE_CAP_VARIABLES, type ResourceName } from '@app/contracts';
 import { KubeAccessConfig, neededWithSts } from './kube-access.config.js';
 import { ToBoolean, ToInteger, ToJson, ToList } from './parsers.js';
 
-const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 function IsStringRecord(options: ValidationOptions): PropertyDecorator {
@@ -26,6 +26,22 @@ function IsStringRecord(options: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name: 'isStringRecord', validator: { validate: isRecord } }, options);
 }
 
+/** A default a request gets without asking may not be more than a request may ask for. */
+function WithinCap(resource: ResourceName): PropertyDecorator {
+  const capVariable = RESOURCE_CAP_VARIABLES[resource];
+  const cap = (config: object) => (config as WorkerConfig)[capVariable];
+  return ValidateBy({
+    name: 'withinCap',
+    validator: {
+      validate: (value, args) => {
+        const capValue = quantityValue(cap(args!.object) ?? '');
+        const ownValue = typeof value === 'string' ? quantityValue(value) : undefined;
+        return capValue === undefined || ownValue === undefined || ownValue <= capValue;
+      },
+      defaultMessage: (args) => `${args?.property} must be at most ${capVariable} (${cap(args!.object)})`,
+    },
+  });
+}
 
 export class WorkerConfig extends KubeAccessConfig {
   override PORT = 3001;
@@ -61,19 +77,23 @@ export class WorkerConfig extends KubeAccessConfig {
   JOB_SERVICE_ACCOUNT?: string = undefined;
 
   @IsOptional()
-  @Matches(QUANTITY, { message: 'JOB_CPU_REQUEST must be a Kubernetes quantity such as 100m or 1' })
+  @IsQuantity({ message: 'JOB_CPU_REQUEST must be a Kubernetes quantity such as 100m or 1' })
+  @WithinCap('cpu')
   JOB_CPU_REQUEST?: string = undefined;
 
   @IsOptional()
-  @Matches(QUANTITY, { message: 'JOB_MEMORY_REQUEST must be a Kubernetes quantity such as 128Mi' })
+  @IsQuantity({ message: 'JOB_MEMORY_REQUEST must be a Kubernetes quantity such as 128Mi' })
+  @WithinCap('memory')
   JOB_MEMORY_REQUEST?: string = undefined;
 
   @IsOptional()
-  @Matches(QUANTITY, { message: 'JOB_CPU_LIMIT must be a Kubernetes quantity such as 500m or 2' })
+  @IsQuantity({ message: 'JOB_CPU_LIMIT must be a Kubernetes quantity such as 500m or 2' })
+  @WithinCap('cpu')
   JOB_CPU_LIMIT?: string = undefined;
 
   @IsOptional()
-  @Matches(QUANTITY, { message: 'JOB_MEMORY_LIMIT must be a Kubernetes quantity such as 512Mi' })
+  @IsQuantity({ message: 'JOB_MEMORY_LIMIT must be a Kubernetes quantity such as 512Mi' })
+  @WithinCap('memory')
   JOB_MEMORY_LIMIT?: string = undefined;
 
   /** JSON object, e.g. {"kubernetes.io/arch":"amd64"}. */

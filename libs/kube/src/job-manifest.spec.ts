@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildJob, jobCredentialsSecretName, timeOutSeconds, type JobSettings } from './job-manifest.js';
+import { RESERVED_ENV_NAMES } from '@app/contracts';
+import { buildJob, containerResources, jobCredentialsSecretName, timeOutSeconds, type JobSettings } from './job-manifest.js';
 
 const settings: JobSettings = {
   namespace: 'mstc-dev',
@@ -129,5 +130,51 @@ describe('buildJob', () => {
       ['MINIO_SESSION_TOKEN', { ...own, key: 'sessionToken' }],
       ['AWS_SESSION_TOKEN', { ...own, key: 'sessionToken' }],
     ]);
+  });
+
+  it("passes the request's arguments, and its variables after the worker's", () => {
+    const container = buildJob({ ...request, prefix: 'run-1', env: [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'WHERE', value: '$(INPUT_BUCKET)' }], args: ['--n', '10'] }, settings)
+      .spec!.template.spec!.containers[0]!;
+    expect(container.args).toEqual(['--n', '10']);
+    expect(container.env!.slice(-3)).toEqual([
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'cloud-worker-s3', key: 'secretKey' } } },
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'WHERE', value: '$(INPUT_BUCKET)' },
+    ]);
+    expect(buildJob(request, settings).spec!.template.spec!.containers[0]).not.toHaveProperty('args');
+  });
+
+  it('sets only variables a request may not name itself', () => {
+    const everyVariable = buildJob({ ...request, prefix: 'p' }, { ...settings, s3: { ...settings.s3, perJobCredentials: true } }).spec!.template.spec!.containers[0]!.env!;
+    expect(everyVariable.map((variable) => variable.name).sort()).toEqual([...RESERVED_ENV_NAMES].sort());
+  });
+
+  it("merges the request's resources over the defaults", () => {
+    const defaults = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+    const job = buildJob({ ...request, resources: { requests: { memory: '256Mi' }, limits: { cpu: '2' } } }, { ...settings, resources: defaults });
+    expect(job.spec!.template.spec!.containers[0]!.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } });
+  });
+});
+
+describe('containerResources', () => {
+  const defaults = { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } };
+
+  it('keeps the defaults for a request that says nothing, and says nothing without either', () => {
+    expect(containerResources(defaults, undefined)).toEqual(defaults);
+    expect(containerResources(undefined, undefined)).toBeUndefined();
+    expect(containerResources(undefined, { limits: { memory: '100Mi' } })).toEqual({ limits: { memory: '100Mi' } });
+  });
+
+  it("brings a default request down to the request's lower limit", () => {
+    expect(containerResources(defaults, { limits: { cpu: '200m', memory: '100Mi' } })).toEqual({ requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '200m', memory: '100Mi' } });
+  });
+
+  it("raises a default limit to the request's higher request", () => {
+    expect(containerResources(defaults, { requests: { memory: '16Gi' } })).toEqual({ requests: { cpu: '500m', memory: '16Gi' }, limits: { cpu: '1', memory: '16Gi' } });
+  });
+
+  it('leaves the defaults as configured where the request says nothing of that resource', () => {
+    const contradictory = { requests: { cpu: '2' }, limits: { cpu: '1' } };
+    expect(containerResources(contradictory, { limits: { memory: '1Gi' } })).toEqual({ requests: { cpu: '2' }, limits: { cpu: '1', memory: '1Gi' } });
   });
 });

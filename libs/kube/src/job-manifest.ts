@@ -1,4 +1,4 @@
-import { uniqueJobName, type IdentifiedRequest } from '@app/contracts';
+import { JOB_ENV, quantityValue, RESOURCE_NAMES, uniqueJobName, type IdentifiedRequest, type RequestedResources } from '@app/contracts';
 import type { V1EnvVar, V1Job, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import {
   BACKOFF_LIMIT_ANNOTATION,
@@ -25,6 +25,7 @@ export interface JobSettings {
   workerId: string;
   imagePullSecrets: string[];
   serviceAccountName?: string;
+  /** The defaults, for what a request does not say of its own. */
   resources?: V1ResourceRequirements;
   nodeSelector: Record<string, string>;
   tolerations: V1Toleration[];
@@ -81,15 +82,40 @@ export function buildJob(request: IdentifiedRequest, settings: JobSettings): V1J
               name: request.jobName,
               image: request.image,
               imagePullPolicy: 'IfNotPresent',
-              env: jobEnvironment(request, name, settings),
+              ...(request.args && { args: request.args }),
+              // The request's own variables come last, so that $(NAME) in them can name the worker's.
+              env: [...jobEnvironment(request, name, settings), ...(request.env ?? [])],
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              ...(settings.resources && { resources: settings.resources }),
+              ...withResources(containerResources(settings.resources, request.resources)),
             },
           ],
         },
       },
     },
   };
+}
+
+/**
+ * The container's resources: what the request says over the worker's defaults. A default that contradicts what the
+ * request says gives way to it, since Kubernetes refuses a request above its limit: a default request comes down to
+ * the request's limit, a default limit goes up to the request's request (both within the caps the request was held to).
+ */
+export function containerResources(defaults: V1ResourceRequirements | undefined, asked: RequestedResources | undefined): V1ResourceRequirements | undefined {
+  const requests: Record<string, string> = { ...defaults?.requests, ...asked?.requests };
+  const limits: Record<string, string> = { ...defaults?.limits, ...asked?.limits };
+  for (const resource of RESOURCE_NAMES) {
+    const request = requests[resource];
+    const limit = limits[resource];
+    if (request === undefined || limit === undefined || quantityValue(request)! <= quantityValue(limit)!) continue;
+    if (asked?.requests?.[resource] !== undefined) limits[resource] = request;
+    else if (asked?.limits?.[resource] !== undefined) requests[resource] = limit;
+  }
+  const has = (list: Record<string, string>) => Object.keys(list).length > 0;
+  return has(requests) || has(limits) ? { ...(has(requests) && { requests }), ...(has(limits) && { limits }) } : undefined;
+}
+
+function withResources(resources: V1ResourceRequirements | undefined): { resources?: V1ResourceRequirements } {
+  return resources ? { resources } : {};
 }
 
 /** The Secret of a Job's own S3 credentials (JOB_S3_CREDENTIALS=sts): named after the Job, which owns it. */
@@ -101,17 +127,19 @@ function jobEnvironment(request: IdentifiedRequest, uniqueJobName: string, setti
   const secretName = settings.s3.perJobCredentials ? jobCredentialsSecretName(uniqueJobName) : settings.s3.secretName;
   const fromSecret = (name: string, key: string): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
   return [
-    { name: 'MSTC_JOB', value: 'true' },
-    { name: 'INPUT_BUCKET', value: request.inputBucket },
-    { name: 'OUTPUT_BUCKET', value: request.outputBucket },
-    ...(request.prefix ? [{ name: 'FILE_PREFIX', value: request.prefix }] : []),
-    { name: 'MINIO_SERVICE_HOST', value: settings.s3.host },
-    { name: 'MINIO_SERVICE_PORT', value: String(settings.s3.port) },
+    { name: JOB_ENV.mstcJob, value: 'true' },
+    { name: JOB_ENV.inputBucket, value: request.inputBucket },
+    { name: JOB_ENV.outputBucket, value: request.outputBucket },
+    ...(request.prefix ? [{ name: JOB_ENV.filePrefix, value: request.prefix }] : []),
+    { name: JOB_ENV.s3Host, value: settings.s3.host },
+    { name: JOB_ENV.s3Port, value: String(settings.s3.port) },
     // The credentials come from a Secret, never as values in the Job; under MinIO's and the AWS SDKs' names.
-    fromSecret('MINIO_ACCESS_KEY', S3_SECRET_ACCESS_KEY),
-    fromSecret('MINIO_SECRET_KEY', S3_SECRET_SECRET_KEY),
-    fromSecret('AWS_ACCESS_KEY_ID', S3_SECRET_ACCESS_KEY),
-    fromSecret('AWS_SECRET_ACCESS_KEY', S3_SECRET_SECRET_KEY),
-    ...(settings.s3.perJobCredentials ? [fromSecret('MINIO_SESSION_TOKEN', S3_SECRET_SESSION_TOKEN), fromSecret('AWS_SESSION_TOKEN', S3_SECRET_SESSION_TOKEN)] : []),
+    fromSecret(JOB_ENV.minioAccessKey, S3_SECRET_ACCESS_KEY),
+    fromSecret(JOB_ENV.minioSecretKey, S3_SECRET_SECRET_KEY),
+    fromSecret(JOB_ENV.awsAccessKey, S3_SECRET_ACCESS_KEY),
+    fromSecret(JOB_ENV.awsSecretKey, S3_SECRET_SECRET_KEY),
+    ...(settings.s3.perJobCredentials
+      ? [fromSecret(JOB_ENV.minioSessionToken, S3_SECRET_SESSION_TOKEN), fromSecret(JOB_ENV.awsSessionToken, S3_SECRET_SESSION_TOKEN)]
+      : []),
   ];
 }

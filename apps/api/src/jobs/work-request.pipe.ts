@@ -7,9 +7,9 @@ import { InvalidInputException } from '../invalid-input.js';
 
 /**
  * Validates a submitted body with `validateWorkRequest`, the rules the worker applies to AMQP messages. Not Nest's
- * ValidationPipe: those rules depend on the configuration (the time-outs, the records bucket, the image policy) and
- * apply defaults (`outputBucket` from `inputBucket`), which a DTO's decorators cannot, and one rule set must serve
- * both edges. Every refusal is audited.
+ * ValidationPipe: those rules depend on the configuration (the time-outs, the records bucket, the image policy, the
+ * resource caps) and apply defaults (`outputBucket` from `inputBucket`), which a DTO's decorators cannot, and one
+ * rule set must serve both edges. Every refusal is audited.
  */
 @Injectable()
 export class WorkRequestPipe implements PipeTransform<unknown, WorkRequest> {
