@@ -263,6 +263,7 @@ describe('the cloud-worker chart', () => {
     { what: "a client password that cannot go into a URL", set: ['work-queue.auth.client.password=p@ss:word'], error: /auth\/client\/password/ },
     { what: 'a way of giving Jobs S3 credentials the worker lacks', set: ['jobs.s3.credentials=vault'], error: /jobs\/s3\/credentials/ },
     { what: 'an API token in plain text', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={submit}', 'api.auth.tokens[0].sha256=my-token'], error: /api\/auth\/tokens\/0\/sha256/ },
+    { what: 'KEDA and a HorizontalPodAutoscaler both scaling the workers', set: ['worker.autoscaling.keda.enabled=true', 'worker.autoscaling.hpa.enabled=true'], error: /worker\/autoscaling\/hpa\/enabled/ },
     { what: 'a role the api does not know', set: ['api.auth.tokens[0].name=alice', 'api.auth.tokens[0].roles={root}', `api.auth.tokens[0].sha256=${'0'.repeat(64)}`], error: /api\/auth\/tokens\/0\/roles\/0/ },
   ])("refuses $what through values.schema.json", ({ set, error }) => {
     const rendered = helm(templateArgs({ set }));
@@ -285,6 +286,18 @@ describe('the cloud-worker chart', () => {
     const rendered = helm(templateArgs({ set }));
     expect(rendered.status).not.toBe(0);
     expect(rendered.stderr).toMatch(error);
+  });
+
+  it('refuses to render both autoscalers even where the schema is not checked, naming the two values', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'cloud-worker-chart-'));
+    try {
+      cpSync(CHART, copy, { recursive: true, filter: (source) => basename(source) !== 'values.schema.json' });
+      const rendered = helm(templateArgs({ set: ['worker.autoscaling.keda.enabled=true', 'worker.autoscaling.hpa.enabled=true'] }, copy));
+      expect(rendered.status).not.toBe(0);
+      expect(rendered.stderr).toMatch(/worker.autoscaling.keda.enabled and worker.autoscaling.hpa.enabled are exclusive/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("has the broker's init container refuse a password that would not stay literal, and one user for both roles", () => {
@@ -690,7 +703,7 @@ describe('the environments', () => {
 
   it('runs prod on pinned images from the registry with its pull secret, persistent stores, and the api on an address-pool load balancer', () => {
     const { release } = renderCase(['values-prod.yaml']);
-    expect(replicas(release, 'cloud-worker')).toBeGreaterThanOrEqual(2);
+    expect((release.get('ScaledObject', release.app('cloud-worker').workload.object.metadata.name).spec as { minReplicaCount: number }).minReplicaCount).toBeGreaterThanOrEqual(2);
     expect(release.get('Service', `${RELEASE}-cloud-worker-api`)).toMatchObject({
       metadata: { annotations: { 'metallb.universe.tf/address-pool': expect.any(String) } },
       spec: { type: 'LoadBalancer' },
@@ -742,6 +755,107 @@ describe('the environments', () => {
     expect(current.release.secretData(secretRefOf(env, 'S3_ACCESS_KEY')!.name)).toEqual({ accessKey: 'cloud-worker', secretKey: 'not-a-real-secret' });
     expect(current.release.secretData(values.JOB_S3_SECRET_NAME)).toEqual({ accessKey: 'cloud-worker-jobs', secretKey: 'not-a-real-jobs-secret' });
     expect([values.JOB_S3_HOST, values.JOB_S3_PORT]).toEqual(['s3.example.org', '443']);
+  });
+});
+
+describe("the workers' autoscaling", () => {
+  interface ScaledObjectSpec {
+    scaleTargetRef: { apiVersion: string; kind: string; name: string };
+    minReplicaCount: number;
+    maxReplicaCount: number;
+    pollingInterval: number;
+    cooldownPeriod: number;
+    triggers: Array<{ type: string; metadata: Record<string, string>; authenticationRef: { name: string } }>;
+  }
+  interface AutoscalingValues {
+    worker: {
+      concurrency: number;
+      autoscaling: {
+        keda: { minReplicaCount: number; maxReplicaCount: number; targetReadyMessages: number | null; activationReadyMessages: number; pollingInterval: number; cooldownPeriod: number };
+        hpa: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number };
+      };
+    };
+  }
+  const KEDA_ON = ['worker.autoscaling.keda.enabled=true'];
+
+  const workerDeployment = (release: Release) => release.app('cloud-worker').workload.object;
+  const scaledObject = (release: Release) => release.get('ScaledObject', workerDeployment(release).metadata.name).spec as unknown as ScaledObjectSpec;
+  /** What a URL names, credentials aside. */
+  const address = (url: string) => {
+    const { protocol, host, pathname } = new URL(url);
+    return { protocol, host, pathname };
+  };
+
+  it('creates no autoscaler by default, and the Deployment keeps worker.replicaCount', () => {
+    const { release } = renderCase([]);
+    expect([...release.all('ScaledObject'), ...release.all('TriggerAuthentication'), ...release.all('HorizontalPodAutoscaler')]).toEqual([]);
+    expect((workerDeployment(release).spec as { replicas?: number }).replicas).toBe(2);
+  });
+
+  it.each(['ci/keda-values.yaml', 'ci/hpa-values.yaml', 'values-prod.yaml'])('leaves the replica count of the worker Deployment to the autoscaler of %s', (valuesFile) => {
+    const { release } = renderCase([valuesFile]);
+    expect(workerDeployment(release).spec).not.toHaveProperty('replicas');
+    expect([...release.all('ScaledObject'), ...release.all('HorizontalPodAutoscaler')]).toHaveLength(1);
+  });
+
+  it("scales the worker Deployment on the ready messages of the queue the worker consumes, with the values' bounds, target and activation", () => {
+    const current = renderCase(['ci/keda-values.yaml']);
+    const keda = (current.values as unknown as AutoscalingValues).worker.autoscaling.keda;
+    const spec = scaledObject(current.release);
+    expect(spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: workerDeployment(current.release).metadata.name });
+    expect(spec).toMatchObject({ minReplicaCount: keda.minReplicaCount, maxReplicaCount: keda.maxReplicaCount, pollingInterval: keda.pollingInterval, cooldownPeriod: keda.cooldownPeriod });
+    expect(spec.triggers).toHaveLength(1);
+    const [trigger] = spec.triggers;
+    expect(trigger).toMatchObject({ type: 'rabbitmq', metadata: { protocol: 'amqp', mode: 'QueueLength', value: String(keda.targetReadyMessages), activationValue: String(keda.activationReadyMessages) } });
+    expect(trigger.metadata.queueName).toBe(appEnvironment(current, 'cloud-worker').values.WORK_QUEUE);
+  });
+
+  it('aims at worker.concurrency ready messages per worker unless the values give a target', () => {
+    const current = renderCase(['values-prod.yaml']);
+    expect(scaledObject(current.release).triggers[0].metadata.value).toBe(appEnvironment(current, 'cloud-worker').values.CONCURRENCY);
+  });
+
+  it.each([
+    { name: 'the bundled broker', valuesFiles: [] as string[] },
+    { name: 'its Secret made outside the chart', valuesFiles: ['ci/existing-secrets-values.yaml'] },
+    { name: 'an external broker', valuesFiles: ['ci/external-rabbitmq-values.yaml'] },
+  ])("connects KEDA to the worker's broker as the worker's user, read from the worker's Secret, never a literal credential: $name", ({ valuesFiles }) => {
+    const current = { ...renderCase(valuesFiles), release: new Release(render({ valuesFiles, set: KEDA_ON }), NAMESPACE) };
+    const { env, values } = appEnvironment(current, 'cloud-worker');
+    const [trigger] = scaledObject(current.release).triggers;
+    expect(address(trigger.metadata.host)).toEqual(address(values.AMQP_URL));
+    expect(new URL(trigger.metadata.host)).toMatchObject({ username: '', password: '' });
+    expect(Object.keys(trigger.metadata).filter((key) => /host|user|password/i.test(key))).toEqual(['host']);
+    const auth = current.release.get('TriggerAuthentication', trigger.authenticationRef.name).spec as { secretTargetRef: Array<{ parameter: string; name: string; key: string }> };
+    expect(auth).toEqual({
+      secretTargetRef: [
+        { parameter: 'username', ...secretRefOf(env, 'AMQP_USERNAME') },
+        { parameter: 'password', ...secretRefOf(env, 'AMQP_PASSWORD') },
+      ],
+    });
+  });
+
+  it("scales the worker Deployment on CPU, a share of the worker's CPU request, with the HorizontalPodAutoscaler", () => {
+    const current = renderCase(['ci/hpa-values.yaml']);
+    const hpa = (current.values as unknown as AutoscalingValues).worker.autoscaling.hpa;
+    expect(current.release.get('HorizontalPodAutoscaler', workerDeployment(current.release).metadata.name).spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workerDeployment(current.release).metadata.name },
+      minReplicas: hpa.minReplicas,
+      maxReplicas: hpa.maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: hpa.targetCPUUtilizationPercentage } } }],
+    });
+    const rendered = helm(templateArgs({ valuesFiles: ['ci/hpa-values.yaml'], set: ['worker.resources.requests=null'] }));
+    expect(rendered.status).not.toBe(0);
+    expect(rendered.stderr).toMatch(/worker.autoscaling.hpa needs worker.resources.requests.cpu/);
+  });
+
+  it("lets a worker scaled in finish its shutdown within its grace period, and caps disruptions, not the replicas left (prod's budget)", () => {
+    const current = renderCase(['values-prod.yaml']);
+    const { workload, values } = appEnvironment(current, 'cloud-worker');
+    expect((workload.pod as unknown as { terminationGracePeriodSeconds: number }).terminationGracePeriodSeconds).toBeGreaterThan(Number(values.SHUTDOWN_TIMEOUT_SECONDS));
+    const budget = current.release.get('PodDisruptionBudget', workerDeployment(current.release).metadata.name).spec as Record<string, unknown>;
+    expect(budget).toHaveProperty('maxUnavailable');
+    expect(budget).not.toHaveProperty('minAvailable');
   });
 });
 

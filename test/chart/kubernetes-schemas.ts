@@ -2,12 +2,22 @@
 // JSON-schema check (types, enums, required fields), plus a check for fields the API does not know, which
 // that schema lets through and the API server would drop (a misspelt `readOnlyRootFileSystem`, say). The
 // field names come from the package's TypeScript declarations, read with the TypeScript parser.
-import { existsSync, readFileSync } from 'node:fs';
+import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
+
+type ModelClass = new (data: unknown) => { validate(): void };
+
+/**
+ * API groups of custom resources, each with the package of its models: imported, since these packages are ESM
+ * only (no `require`), and read for their declarations under the same paths as `kubernetes-models`.
+ */
+const CUSTOM_RESOURCES: Record<string, { models: Record<string, unknown>; packageName: string }> = {
+  'keda.sh/v1alpha1': { models: keda, packageName: '@kubernetes-models/keda' },
+};
 
 export interface KubeObject {
   apiVersion: string;
@@ -18,28 +28,34 @@ export interface KubeObject {
 
 /** Problems with one object, empty when it is valid. */
 export function kubernetesProblems(object: KubeObject): string[] {
-  const modelModule = modelPath(object);
-  let Model: new (data: unknown) => { validate(): void };
-  try {
-    Model = (require(modelModule) as Record<string, typeof Model>)[object.kind];
-  } catch {
-    return [`no Kubernetes schema for ${object.apiVersion} ${object.kind}`];
-  }
+  const model = modelOf(object);
+  if (!model) return [`no Kubernetes schema for ${object.apiVersion} ${object.kind}`];
   const problems: string[] = [];
   try {
-    new Model(object).validate();
+    new model.Model(object).validate();
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  const declarations = declarationFile(require.resolve(modelModule));
+  const declarations = declarationFile(model.file);
   const root = resolveTypeName(declarations, `I${object.kind}`);
   collectUnknownFields(object, root, object.kind, problems);
   return problems;
 }
 
-function modelPath({ apiVersion, kind }: KubeObject): string {
+/** The model class of an object's kind, and the file that declares it; undefined for a kind without one. */
+function modelOf({ apiVersion, kind }: KubeObject): { Model: ModelClass; file: string } | undefined {
+  const custom = CUSTOM_RESOURCES[apiVersion];
+  if (custom) {
+    const Model = custom.models[kind] as ModelClass | undefined;
+    return Model && { Model, file: declarationsOf(`${custom.packageName}/${apiVersion}/${kind}`, import.meta.filename) };
+  }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  return `kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`;
+  const modelModule = `kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`;
+  try {
+    return { Model: (require(modelModule) as Record<string, ModelClass>)[kind], file: require.resolve(modelModule) };
+  } catch {
+    return undefined;
+  }
 }
 
 type Shape = { object: Map<string, TypeRef> } | { map: TypeRef } | { list: TypeRef } | 'open';
@@ -143,12 +159,16 @@ function resolveTypeName(file: ts.SourceFile, name: string): TypeRef | undefined
 }
 
 function importedFile(from: ts.SourceFile, specifier: ts.Expression): ts.SourceFile {
-  const request = (specifier as ts.StringLiteral).text;
-  const base = request.startsWith('.') ? join(dirname(from.fileName), request) : createRequire(from.fileName).resolve(request).replace(/\.js$/, '');
-  const candidates = [`${base}.d.ts`, join(base, 'index.d.ts')];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`cannot find the declarations of ${request} (from ${from.fileName})`);
-  return declarationFile(found);
+  return declarationFile(declarationsOf((specifier as ts.StringLiteral).text, from.fileName));
+}
+
+/** The declaration file an import resolves to, as TypeScript resolves it (packages' `exports` included). */
+function declarationsOf(request: string, fromFile: string): string {
+  const options = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+  const mode = ts.getImpliedNodeFormatForFile(fromFile, undefined, ts.sys, options);
+  const resolved = ts.resolveModuleName(request, fromFile, options, ts.sys, undefined, undefined, mode).resolvedModule;
+  if (!resolved) throw new Error(`cannot find the declarations of ${request} (from ${fromFile})`);
+  return resolved.resolvedFileName;
 }
 
 const files = new Map<string, ts.SourceFile>();

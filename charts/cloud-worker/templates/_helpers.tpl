@@ -176,13 +176,32 @@ AMQP_URL without literal credentials: $(AMQP_USERNAME) and $(AMQP_PASSWORD) are 
 the variables the Deployments define just before it, each read from the RabbitMQ Secret.
 */}}
 {{- define "cloud-worker.amqp.url" -}}
-{{- $workQueue := index .Values "work-queue" }}
+{{- include "cloud-worker.amqp.urlWithUserinfo" (dict "context" . "userinfo" "$(AMQP_USERNAME):$(AMQP_PASSWORD)@") }}
+{{- end }}
+
+{{/*
+The broker's URL with `userinfo` (`<user>:<password>@`, or empty for none) before its host.
+*/}}
+{{- define "cloud-worker.amqp.urlWithUserinfo" -}}
+{{- $workQueue := index .context.Values "work-queue" }}
 {{- if $workQueue.enabled }}
-{{- printf "amqp://$(AMQP_USERNAME):$(AMQP_PASSWORD)@%s:%v" (include "cloud-worker.workQueue.fullname" .) $workQueue.service.port }}
+{{- printf "amqp://%s%s:%v" .userinfo (include "cloud-worker.workQueue.fullname" .context) $workQueue.service.port }}
 {{- else }}
-{{- $broker := .Values.externalRabbitmq }}
+{{- $broker := .context.Values.externalRabbitmq }}
 {{- $vhost := ternary "" (printf "/%s" (urlquery $broker.vhost)) (eq $broker.vhost "/") }}
-{{- printf "%s://$(AMQP_USERNAME):$(AMQP_PASSWORD)@%s:%v%s" (ternary "amqps" "amqp" $broker.tls) (required "externalRabbitmq.host is required when work-queue.enabled is false" $broker.host) $broker.port $vhost }}
+{{- printf "%s://%s%s:%v%s" (ternary "amqps" "amqp" $broker.tls) .userinfo (required "externalRabbitmq.host is required when work-queue.enabled is false" $broker.host) $broker.port $vhost }}
+{{- end }}
+{{- end }}
+
+{{/*
+"keda", "hpa" or empty: what owns the worker Deployment's replica count. At most one of the two.
+*/}}
+{{- define "cloud-worker.worker.autoscaler" -}}
+{{- $autoscaling := .Values.worker.autoscaling }}
+{{- if and $autoscaling.keda.enabled $autoscaling.hpa.enabled }}
+{{- fail "worker.autoscaling.keda.enabled and worker.autoscaling.hpa.enabled are exclusive: both would set the worker Deployment's replica count; turn one off" }}
+{{- else if $autoscaling.keda.enabled }}keda
+{{- else if $autoscaling.hpa.enabled }}hpa
 {{- end }}
 {{- end }}
 
