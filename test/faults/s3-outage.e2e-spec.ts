@@ -15,7 +15,8 @@ describe('the S3 store away', () => {
       api: false,
       proxy: { s3: true },
       // The grace is longer than the outage, as ORPHAN_GRACE_SECONDS must be longer than a worker can be held up
-      // (README): with 20 s for a 20 s outage, the other worker stepped in under load and jobs ended twice.
+      // (README). A write the store made as the connection was cut is recognised by its writer (`learnRecord` in
+      // job-reconciler.service.ts): before that, both workers announced such an end once the grace was over.
       env: { CONCURRENCY: '20', JOB_TTL_SECONDS: '2', RESYNC_SECONDS: String(RESYNC_SECONDS), RETRY_BASE_DELAY_MS: '100', RETRY_MAX_DELAY_MS: '2000', ORPHAN_GRACE_SECONDS: '60' },
       sim: { images: napImages({ 'nap/1s': 1000, 'nap/2s': 2000, 'nap/3s': 3000 }) },
     });

@@ -128,7 +128,8 @@ export class FakeInformer {
 
 export class FakeRecords {
   readonly records = new Map<string, JobRecord>();
-  readonly faults = { get: new Faults(), create: new Faults(), update: new Faults() };
+  /** `update` and `create` fail before writing; `answer` after `update` or `create` wrote (a connection cut while the answer was on its way). */
+  readonly faults = { get: new Faults(), create: new Faults(), update: new Faults(), answer: new Faults() };
   reads = 0;
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -142,6 +143,7 @@ export class FakeRecords {
     const existing = this.records.get(record.id);
     if (existing) return { created: false, record: existing };
     this.records.set(record.id, record);
+    this.faults.answer.take();
     return { created: true, record };
   }
 
@@ -149,6 +151,7 @@ export class FakeRecords {
     this.faults.update.take();
     const result = applyStatusChange(this.records.get(id)!, change);
     this.records.set(id, result.record);
+    this.faults.answer.take();
     return result;
   }
 }

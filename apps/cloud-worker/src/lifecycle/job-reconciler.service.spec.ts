@@ -274,6 +274,20 @@ describe('JobReconciler', () => {
     expect(recordOf(request)).toMatchObject({ status: 'succeeded', logObject: `test-job-${request.id}.log` });
   });
 
+  it('publishes each event once and at once when the answers to its writes are lost after the store wrote them', async () => {
+    // A long grace: an event left to it would come a minute late (and from every worker that waited).
+    await start({ ORPHAN_GRACE_SECONDS: '60' });
+    const lost = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    records.faults.answer.next(lost(), lost());
+    const { request, delivery } = submit();
+    await runToEnd(request);
+    records.faults.answer.next(lost());
+    await until(() => delivery.acked, 'the acknowledgement');
+    const events = publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey);
+    expect(events).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    expect(recordOf(request)).toMatchObject({ status: 'succeeded', announced: ['queued', 'running', 'succeeded'] });
+  });
+
   it('keeps a log stored by an earlier worker when the pods are gone by the time another one finishes the Job', async () => {
     await start();
     const { request } = submit();

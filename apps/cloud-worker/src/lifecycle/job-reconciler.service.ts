@@ -45,6 +45,11 @@ interface TrackedRequest {
   /** Published by this worker, recorded or not. */
   sent: Set<JobStatus>;
   applied: Set<JobStatus>;
+  /**
+   * The moves to a status this worker has sent to the store (`moveKey`): a write whose answer was lost (a cut
+   * connection) may have landed, and the record read afterwards shows it as this worker's by its time.
+   */
+  attempted: Set<string>;
   /** The Job's Secret of its own S3 credentials exists (JOB_S3_CREDENTIALS=sts). */
   credentialsReady: boolean;
   logStored: boolean;
@@ -242,7 +247,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
   private async take(entry: TrackedRequest, step: Exclude<Step, { kind: 'wait' | 'forget' }>): Promise<void> {
     switch (step.kind) {
       case 'read-record':
-        entry.record = await this.records.get(entry.id);
+        this.learnRecord(entry, await this.records.get(entry.id));
         entry.recordStale = false;
         return;
       case 'create-record':
@@ -278,7 +283,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       case 'settle':
         return this.settle(entry, step.outcome);
       case 'record-announced':
-        entry.record = (await this.records.update(entry.id, { status: entry.record!.status, at: new Date().toISOString(), announced: [...entry.published] })).record;
+        this.learnRecord(entry, (await this.records.update(entry.id, { status: entry.record!.status, at: new Date().toISOString(), announced: [...entry.published] })).record);
         entry.published.clear();
         return;
       case 'reply':
@@ -304,9 +309,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
   private async createRecord(entry: TrackedRequest): Promise<void> {
     const { request, owner } = entry.deliveries[0];
     // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
-    const { created, record } = await this.records.create(newJobRecord(request, owner, new Date().toISOString()));
-    entry.record = record;
-    if (!created) return;
+    const at = new Date().toISOString();
+    entry.attempted.add(moveKey('queued', at));
+    const { created, record } = await this.records.create(newJobRecord(request, owner, at));
+    if (!this.learnRecord(entry, record) && !created) return;
     entry.applied.add('queued');
     entry.log.info({ image: request.image }, 'work request received');
     audit(this.logger, { action: 'submit', owner, source: 'amqp', id: request.id, image: request.image });
@@ -340,10 +346,11 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async markRunning(entry: TrackedRequest): Promise<void> {
-    const result = await this.records.update(entry.id, { status: 'running', at: new Date().toISOString(), announced: [...entry.published] });
-    entry.record = result.record;
+    const at = new Date().toISOString();
+    entry.attempted.add(moveKey('running', at));
+    const result = await this.records.update(entry.id, { status: 'running', at, announced: [...entry.published] });
     entry.published.clear();
-    if (result.outcome !== 'applied') return;
+    if (!this.learnRecord(entry, result.record) && result.outcome !== 'applied') return;
     entry.applied.add('running');
     this.metrics.queueWait.observe(secondsBetween(result.record.queuedAt, result.record.startedAt!));
   }
@@ -352,8 +359,10 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     const logObject = entry.logStored ? plannedLogObject(entry.record!) : null;
     const refused = entry.logRefused && !isTerminal(entry.record!.status);
     const at = new Date().toISOString();
+    const status = outcome.status === 'succeeded' && refused ? 'failed' : outcome.status;
+    entry.attempted.add(moveKey(status, at));
     const result = await this.records.update(entry.id, {
-      status: outcome.status === 'succeeded' && refused ? 'failed' : outcome.status,
+      status,
       at,
       reason: refused ? LOG_NOT_STORED_REASON : outcome.reason,
       exitCode: outcome.exitCode,
@@ -365,13 +374,12 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       // Its event goes out next; until the Job is released, the Job says it may not have (`endUnconfirmed`).
       declaresAnnounced: entry.presence === 'present',
     });
-    entry.record = result.record;
     entry.published.clear();
-    if (result.outcome !== 'applied') return;
-    const { status, reason, exitCode, startedAt } = result.record;
+    if (!this.learnRecord(entry, result.record) && result.outcome !== 'applied') return;
+    const { reason, exitCode, startedAt, finishedAt } = result.record;
     entry.applied.add(status);
     this.metrics.jobsFinished.inc({ status });
-    if (startedAt) this.metrics.jobDuration.observe({ status }, secondsBetween(startedAt, at));
+    if (startedAt) this.metrics.jobDuration.observe({ status }, secondsBetween(startedAt, finishedAt!));
     entry.log.info({ status, reason, exitCode, logObject }, 'Job ended');
   }
 
@@ -442,6 +450,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         published: new Set(),
         sent: new Set(),
         applied: new Set(),
+        attempted: new Set(),
         credentialsReady: false,
         logStored: false,
         logRefused: false,
@@ -453,6 +462,20 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       this.metrics.jobsInFlight.set(this.tracked.size);
     }
     return entry;
+  }
+
+  /**
+   * Keeps the record as read or written. When it shows a move this worker sent and did not hear back about (its
+   * answer lost with the connection), that move is this worker's own: its event is this worker's to publish now,
+   * rather than, after the grace period, by every worker that waited (and so twice: test/faults/s3-outage).
+   * Returns true when it found such a move.
+   */
+  private learnRecord(entry: TrackedRequest, record: JobRecord | undefined): boolean {
+    entry.record = record;
+    if (!record || entry.applied.has(record.status) || !entry.attempted.has(moveKey(record.status, reachedAt(record)))) return false;
+    entry.log.info({ status: record.status }, 'the store holds a move this worker sent whose answer was lost: it is its own');
+    entry.applied.add(record.status);
+    return true;
   }
 
   private learnJob(entry: TrackedRequest, job: V1Job | null): void {
@@ -546,6 +569,16 @@ function clearTimers(entry: TrackedRequest): void {
 function endUnconfirmed({ record, presence, sent }: TrackedRequest): boolean {
   if (!record || !isTerminal(record.status) || record.status === 'cancelled' || presence !== 'present') return false;
   return (record.announced?.includes(record.status) ?? false) && !sent.has(record.status);
+}
+
+/** A move of a record to a status at a time: a worker's writes never share one (`at` is taken per write). */
+function moveKey(status: JobStatus, at: string): string {
+  return `${status}@${at}`;
+}
+
+/** When the record moved to its current status: the `at` of that move. */
+function reachedAt(record: JobRecord): string {
+  return (isTerminal(record.status) ? record.finishedAt : record.status === 'running' ? record.startedAt : record.queuedAt) ?? record.updatedAt;
 }
 
 /** When the Job controller saw the Job end, from its Complete or Failed condition. */
