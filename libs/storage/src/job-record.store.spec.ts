@@ -124,8 +124,9 @@ describe('JobRecordStore', () => {
     expect((await store.update(record.id, { status: 'running', at: new Date().toISOString() })).record.status).toBe('cancelled');
     expect((await store.list(['cancelled'], 10)).records.map((r) => r.id)).toEqual([record.id]);
     // The marker written for the write that lost is gone again, not left for every listing to skip.
+    await Promise.all([store.removeStaleMarkers(), other.removeStaleMarkers()]);
     const markers = await storage.listKeys(`records-${bucketNumber}`, 'index/', { maxKeys: 10 });
-    expect(markers.keys.map((key) => key.split('/')[1]).sort()).toEqual(['all', 'cancelled']);
+    expect(markers.keys.map((key) => key.split('/')[1]).sort()).toEqual(['cancelled']);
   });
 
   it('lists one status newest first, in pages, reading only what the page needs', async () => {
@@ -183,7 +184,8 @@ describe('JobRecordStore', () => {
     await store.create(other);
     // The same id again, later (as a client retrying its POST does): its markers would sort ahead of the first.
     expect(await store.create({ ...record, queuedAt: '2026-03-03T00:00:02Z' })).toEqual({ created: false, record });
-    expect((await storage.listKeys(bucket, 'index/', { maxKeys: 10 })).keys).toHaveLength(4);
+    await store.removeStaleMarkers();
+    expect((await storage.listKeys(bucket, 'index/', { maxKeys: 10 })).keys).toHaveLength(2);
     const pages: string[][] = [];
     let cursor: string | undefined;
     do {
@@ -198,9 +200,31 @@ describe('JobRecordStore', () => {
     const strayKey = markerName({ ...record, queuedAt: '2026-03-03T00:00:03Z' });
     await storage.put(bucket, `index/queued/${strayKey}`, '');
     expect((await store.list(['queued'], 10)).records.map((r) => r.id)).toEqual([other.id, record.id]);
-    const queuedMarkers = async () => (await storage.listKeys(bucket, 'index/queued/', { maxKeys: 10 })).keys;
-    for (let wait = 0; wait < 40 && (await queuedMarkers()).includes(`index/queued/${strayKey}`); wait++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await queuedMarkers()).not.toContain(`index/queued/${strayKey}`);
+    await store.removeStaleMarkers();
+    expect((await storage.listKeys(bucket, 'index/queued/', { maxKeys: 10 })).keys).not.toContain(`index/queued/${strayKey}`);
+  });
+
+  it('removes the markers that status changes leave a second later, many in one request, and lists every status meanwhile', async () => {
+    const store = await freshStore();
+    const bucket = `records-${bucketNumber}`;
+    const base = Date.parse('2026-03-05T00:00:00Z');
+    const records = Array.from({ length: 5 }, (_, i) => newRecord(new Date(base + i * 1000)));
+    const before = s3.requests.length;
+    for (const record of records) {
+      await store.create(record);
+      await store.update(record.id, { status: 'running', at: record.queuedAt });
+      await store.update(record.id, { status: 'succeeded', at: record.queuedAt, exitCode: 0 });
+    }
+    // Every status at once names each record once, by the later of its markers: one read per record.
+    const reads = await keysReadDuring(async () => expect((await store.list('all', 10)).records.map((r) => r.status)).toEqual(Array(5).fill('succeeded')));
+    expect(reads).toHaveLength(5);
+    const markers = async () => (await storage.listKeys(bucket, 'index/', { maxKeys: 100 })).keys.map((key) => key.split('/')[1]);
+    const deadline = Date.now() + 5000;
+    while ((await markers()).some((index) => index !== 'succeeded') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await markers()).toEqual(Array(5).fill('succeeded'));
+    const mine = s3.requests.slice(before).filter((request) => request.includes(`/${bucket}`));
+    expect(mine.filter((request) => request.startsWith('DELETE'))).toEqual([]);
+    expect(mine.filter((request) => request.startsWith('POST'))).toEqual([`POST /${bucket}?delete`]);
   });
 
   it('rejects a cursor it did not hand out', async () => {
@@ -219,6 +243,9 @@ describe('JobRecordStore', () => {
       if (status !== 'queued' && status !== 'running') await store.update(record.id, { status, at: record.queuedAt, reason: status === 'cancelled' ? 'Cancelled' : 'Error' });
     }
     const reads = await keysReadDuring(async () => {
+      // Before the moved records' old markers are removed, each record still counts once in all.
+      expect(await store.countByStatus(100)).toMatchObject({ all: 6, queued: 6 });
+      await store.removeStaleMarkers();
       expect(await store.countByStatus(100)).toEqual({ all: 6, queued: 2, running: 1, succeeded: 1, failed: 1, timed_out: 0, cancelled: 1 });
       expect(await store.countByStatus(100, 'alice')).toEqual({ all: 4, queued: 1, running: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 1 });
       expect(await store.countByStatus(100, 'dave')).toEqual({ all: 0, queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 });
@@ -265,7 +292,7 @@ describe('JobRecordStore', () => {
       const store = await freshStore();
       const { owner: _owner, ...old } = newRecord(new Date('2026-04-03T00:00:00Z'));
       await store.create(old);
-      expect((await storage.listKeys(`records-${bucketNumber}`, 'index/all/', { maxKeys: 10 })).keys).toEqual([`index/all/${(await import('./record-index.js')).sortKey(old.queuedAt, old.id)}`]);
+      expect((await storage.listKeys(`records-${bucketNumber}`, 'index/queued/', { maxKeys: 10 })).keys).toEqual([`index/queued/${(await import('./record-index.js')).sortKey(old.queuedAt, old.id)}`]);
       expect((await store.list('all', 10)).records.map((r) => r.id)).toEqual([old.id]);
       expect((await store.list('all', 10, undefined, 'alice')).records).toEqual([]);
       await store.update(old.id, { status: 'running', at: new Date().toISOString() });

@@ -1,6 +1,6 @@
 import { applyStatusChange, isLaterStatus, isTerminal, JOB_STATUSES, type JobRecord, type JobStatus, type StatusChange, type TransitionResult } from '@app/contracts';
 import { PreconditionFailedError, type ObjectStorage } from './object-storage.js';
-import { ALL_INDEX, decodeCursor, encodeCursor, idOfMarker, indexKey, indexPrefix, markerName, ownerTag, ownerTagOf, recordKey } from './record-index.js';
+import { decodeCursor, encodeCursor, idOfMarker, indexKey, indexPrefix, markerName, ownerTag, ownerTagOf, recordKey } from './record-index.js';
 
 export class RecordNotFoundError extends Error {
   constructor(id: string) {
@@ -28,6 +28,10 @@ const MAX_UPDATE_ATTEMPTS = 20;
 const OWNER_SCAN_KEYS = 1000;
 /** Records whose last seen version is kept; a worker changes about as many at once as it runs Jobs. */
 const KNOWN_VERSIONS_LIMIT = 2000;
+/** How long markers left behind by a status change wait to be removed together: one request for many Jobs. */
+const STALE_MARKERS_WAIT_MS = 1000;
+/** Keys S3 removes in one multi-object delete. */
+const STALE_MARKERS_PER_REQUEST = 1000;
 
 interface VersionedRecord {
   record: JobRecord;
@@ -38,7 +42,7 @@ interface VersionedRecord {
  * Job records in the S3 store, safe under concurrent writers (api replicas, several workers): every write is a
  * conditional PUT against the ETag that was read, and the per-status index is kept so that a record can always
  * be found under its current status (the new marker is written before the record changes; old ones are removed
- * after, and readers skip any that are out of date).
+ * after, a second or so later and many at once, and readers skip any that are out of date).
  */
 export class JobRecordStore {
   /**
@@ -47,6 +51,9 @@ export class JobRecordStore {
    * record meanwhile, that write fails its condition and the update reads the record as it would have anyway.
    */
   private readonly knownVersions = new Map<string, VersionedRecord>();
+  /** Keys of markers no longer current, removed together (`removeStaleMarkers`). */
+  private readonly staleMarkers = new Set<string>();
+  private staleMarkersTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly storage: ObjectStorage,
@@ -60,7 +67,7 @@ export class JobRecordStore {
   /** Writes a new record; when one with this id exists already, returns it unchanged instead. */
   async create(record: JobRecord): Promise<{ created: boolean; record: JobRecord }> {
     const key = markerName(record);
-    await Promise.all([this.writeMarker(ALL_INDEX, key), this.writeMarker(record.status, key)]);
+    await this.writeMarker(record.status, key);
     try {
       const etag = await this.storage.put(this.bucket, recordKey(record.id), JSON.stringify(record), { contentType: 'application/json', ifNoneMatch: '*' });
       this.remember({ record, etag });
@@ -70,7 +77,7 @@ export class JobRecordStore {
       const existing = await this.get(record.id);
       if (!existing) throw error;
       // A repeated submission carries a later queuedAt, so the markers just written name the record a second time.
-      if (markerName(existing) !== key) await this.removeMarkers([ALL_INDEX, record.status], key);
+      if (markerName(existing) !== key) this.forgetMarker(record.status, key);
       return { created: false, record: existing };
     }
   }
@@ -84,7 +91,7 @@ export class JobRecordStore {
     const key = markerName(record);
     this.knownVersions.delete(record.id);
     await this.storage.remove(this.bucket, recordKey(record.id));
-    await this.removeMarkers([ALL_INDEX, record.status], key);
+    this.forgetMarker(record.status, key);
   }
 
   /** Applies a status change with the rules of `applyStatusChange`, retrying when another writer got there first. */
@@ -103,7 +110,7 @@ export class JobRecordStore {
           known = undefined;
           continue;
         }
-        await this.removeLostMarker(lostMarker, result.record, key);
+        this.forgetLostMarker(lostMarker, result.record, key);
         return result;
       }
       known = undefined;
@@ -118,8 +125,8 @@ export class JobRecordStore {
         continue;
       }
       this.remember({ record: result.record, etag });
-      if (statusChanged) await this.removeMarkers([current.record.status], key);
-      await this.removeLostMarker(lostMarker, result.record, key);
+      if (statusChanged) this.forgetMarker(current.record.status, key);
+      this.forgetLostMarker(lostMarker, result.record, key);
       return result;
     }
     throw new Error(`job record ${id}: gave up after ${MAX_UPDATE_ATTEMPTS} concurrent updates`);
@@ -132,7 +139,7 @@ export class JobRecordStore {
   async list(statuses: readonly JobStatus[] | 'all', limit: number, cursor?: string, owner?: string): Promise<RecordPage> {
     let after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (cursor !== undefined && after === undefined) throw new InvalidCursorError();
-    const indexes = statuses === 'all' ? [ALL_INDEX] : [...statuses];
+    const indexes = statuses === 'all' ? [...JOB_STATUSES] : [...statuses];
     const tag = owner === undefined ? undefined : ownerTag(owner);
     const records: JobRecord[] = [];
     let exhausted = false;
@@ -155,13 +162,11 @@ export class JobRecordStore {
       const candidates = await Promise.all(toRead.map(async ({ index, key }) => ({ index, key, record: await this.get(idOfMarker(key)) })));
       for (const { index, key, record } of candidates) {
         if (!record) continue;
-        const stale = markerName(record) !== key || (index !== ALL_INDEX && isLaterStatus(record.status, index as JobStatus));
-        if (stale) {
-          // Left by a repeated create, or by a status the record has moved past: it can never be current again.
-          void this.removeMarkers([index as JobStatus | typeof ALL_INDEX], key).catch(() => undefined);
-        } else if ((statuses === 'all' || statuses.includes(record.status)) && (owner === undefined || record.owner === owner)) {
-          if (!records.some((kept) => kept.id === record.id)) records.push(record);
-        }
+        const repeated = markerName(record) !== key;
+        // Left by a repeated create, or by a status the record has moved past: it can never be current again.
+        if (repeated || isLaterStatus(record.status, index)) this.forgetMarker(index, key);
+        const shown = !repeated && (statuses === 'all' || statuses.includes(record.status)) && (owner === undefined || record.owner === owner);
+        if (shown && !records.some((kept) => kept.id === record.id)) records.push(record);
       }
     }
     return { records, ...(!exhausted && after !== undefined && { nextCursor: encodeCursor(after) }) };
@@ -170,39 +175,43 @@ export class JobRecordStore {
   /**
    * How many records each status has (and `all`), for one owner or every one, from the index markers' names
    * alone: no record is read. Each count stops at `limit` (a count equal to it means at least that many). A record
-   * moving between statuses has both markers for a moment, and a writer that died between the two steps leaves
-   * the old one until a listing meets it, so a count may be one or two high while jobs change.
+   * moving between statuses has both markers for a moment (its old one is removed a second or so later), and a
+   * writer that died between the two steps leaves the old one until a listing meets it, so a status's count may be
+   * one or two high while jobs change; `all` counts each record once.
    */
-  async countByStatus(limit: number, owner?: string): Promise<Record<JobStatus | typeof ALL_INDEX, number>> {
+  async countByStatus(limit: number, owner?: string): Promise<Record<JobStatus | 'all', number>> {
     const tag = owner === undefined ? undefined : ownerTag(owner);
-    const indexes = [ALL_INDEX, ...JOB_STATUSES] as const;
-    const counts = await Promise.all(
-      indexes.map(async (index) => {
-        let count = 0;
+    const markers = await Promise.all(
+      JOB_STATUSES.map(async (status) => {
+        const names: string[] = [];
         let after: string | undefined;
         for (;;) {
-          const { keys, truncated } = await this.storage.listKeys(this.bucket, indexPrefix(index), { startAfter: after, maxKeys: OWNER_SCAN_KEYS });
-          count += tag === undefined ? keys.length : keys.filter((key) => ownerTagOf(key) === tag).length;
-          if (count >= limit || !truncated || keys.length === 0) return Math.min(count, limit);
+          const prefix = indexPrefix(status);
+          const { keys, truncated } = await this.storage.listKeys(this.bucket, prefix, { startAfter: after, maxKeys: OWNER_SCAN_KEYS });
+          names.push(...keys.map((key) => key.slice(prefix.length)).filter((name) => tag === undefined || ownerTagOf(name) === tag));
+          if (names.length >= limit || !truncated || keys.length === 0) return names.slice(0, limit);
           after = keys.at(-1);
         }
       }),
     );
-    return Object.fromEntries(indexes.map((index, position) => [index, counts[position]])) as Record<JobStatus | typeof ALL_INDEX, number>;
+    const counts = Object.fromEntries(JOB_STATUSES.map((status, position) => [status, markers[position].length])) as Record<JobStatus, number>;
+    return { ...counts, all: Math.min(new Set(markers.flat()).size, limit) };
   }
 
   /** The next `count` marker names after `after` across the given indexes, merged in key order. */
-  private async mergedKeys(indexes: string[], after: string | undefined, count: number) {
+  private async mergedKeys(indexes: JobStatus[], after: string | undefined, count: number) {
     const pages = await Promise.all(
       indexes.map(async (index) => {
-        const prefix = indexPrefix(index as JobStatus);
+        const prefix = indexPrefix(index);
         const page = await this.storage.listKeys(this.bucket, prefix, { startAfter: after && prefix + after, maxKeys: count + 1 });
         return { index, page, keys: page.keys.map((key) => key.slice(prefix.length)) };
       }),
     );
     const merged = pages
       .flatMap(({ index, keys }) => keys.map((key) => ({ index, key })))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : isLaterStatus(a.index, b.index) ? -1 : 1))
+      // A record met under two statuses is read once, under the later (statuses only move forward).
+      .filter((marker, position, sorted) => position === 0 || sorted[position - 1].key !== marker.key);
     const taken = merged.slice(0, count);
     return { keys: taken, more: merged.length > count || pages.some(({ page }) => page.truncated) };
   }
@@ -224,19 +233,36 @@ export class JobRecordStore {
     if (this.knownVersions.size > KNOWN_VERSIONS_LIMIT) this.knownVersions.delete(this.knownVersions.keys().next().value!);
   }
 
-  private async writeMarker(index: JobStatus | typeof ALL_INDEX, key: string): Promise<void> {
+  /**
+   * Removes the markers no longer current, many in one request: they are left a second or so (listings skip them
+   * meanwhile, as they skip any a writer that died left behind), which saves a request per status change. Called
+   * at shutdown too; a removal that fails leaves them to the listings that meet them.
+   */
+  async removeStaleMarkers(): Promise<void> {
+    clearTimeout(this.staleMarkersTimer);
+    this.staleMarkersTimer = undefined;
+    while (this.staleMarkers.size > 0) {
+      const keys = [...this.staleMarkers].slice(0, STALE_MARKERS_PER_REQUEST);
+      for (const key of keys) this.staleMarkers.delete(key);
+      await this.storage.removeMany(this.bucket, keys).catch(() => undefined);
+    }
+  }
+
+  private async writeMarker(index: JobStatus, key: string): Promise<void> {
     await this.storage.put(this.bucket, indexKey(index, key), '', { contentType: 'text/plain' });
   }
 
-  private async removeMarkers(indexes: Array<JobStatus | typeof ALL_INDEX>, key: string): Promise<void> {
-    await Promise.all(indexes.map((index) => this.storage.remove(this.bucket, indexKey(index, key))));
+  private forgetMarker(index: JobStatus, key: string): void {
+    this.staleMarkers.add(indexKey(index, key));
+    if (this.staleMarkers.size >= STALE_MARKERS_PER_REQUEST) void this.removeStaleMarkers();
+    else this.staleMarkersTimer ??= setTimeout(() => void this.removeStaleMarkers(), STALE_MARKERS_WAIT_MS).unref();
   }
 
   /**
-   * Removes the marker of a status this update wrote but lost the record to another writer with, once the record
+   * Forgets the marker of a status this update wrote but lost the record to another writer with, once the record
    * has settled in another status: statuses only move forward, so that marker can never be current again.
    */
-  private async removeLostMarker(lost: JobStatus | undefined, settled: JobRecord, key: string): Promise<void> {
-    if (lost !== undefined && lost !== settled.status && isTerminal(settled.status)) await this.removeMarkers([lost], key);
+  private forgetLostMarker(lost: JobStatus | undefined, settled: JobRecord, key: string): void {
+    if (lost !== undefined && lost !== settled.status && isTerminal(settled.status)) this.forgetMarker(lost, key);
   }
 }

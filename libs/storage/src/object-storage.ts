@@ -215,6 +215,13 @@ export class ObjectStorage {
     await this.client.removeObject(bucket, key);
   }
 
+  /** Removes many objects with S3's multi-object delete: one request per 1,000 keys. */
+  async removeMany(bucket: string, keys: readonly string[]): Promise<void> {
+    const results = await this.client.removeObjects(bucket, [...keys]);
+    const failed = results.find((result) => result?.Error);
+    if (failed?.Error) throw new Error(`could not remove ${failed.Error.Key}: ${failed.Error.Code} ${failed.Error.Message ?? ''}`.trim());
+  }
+
   /** Cheap reachability check for readiness probes. */
   async ping(bucket: string): Promise<void> {
     await this.client.bucketExists(bucket);

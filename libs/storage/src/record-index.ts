@@ -3,15 +3,15 @@ import { createHash } from 'node:crypto';
 
 // Layout of the job records in their bucket:
 //   jobs/<id>.json                       the record
-//   index/all/<marker>                   one marker per record, removed only with the record
 //   index/<status>/<marker>              one marker per record and status it has (had, until cleaned)
 // marker = <sortKey>.<ownerTag>, or the bare sortKey for a record without owner (written before owners existed)
 // sortKey = <inverted queuedAt millis, 13 digits>-<id>: keys sort newest first, and S3 lists in key order,
-// so one status is listed by prefix, newest first, without reading any other record; the owner tag lets a
-// listing for one owner skip the others' markers by name, without reading their records or writing more markers.
+// so one status is listed by prefix, newest first, without reading any other record; every status at once is
+// the six prefixes merged, where a marker met under two statuses counts under the later one (statuses only move
+// forward). The owner tag lets a listing for one owner skip the others' markers by name, without reading their
+// records or writing more markers. (Stores written before 0.7 also hold index/all/, which nothing reads now.)
 
 const MAX_MILLIS = 9_999_999_999_999;
-export const ALL_INDEX = 'all';
 
 export function recordKey(id: string): string {
   return `jobs/${id}.json`;
@@ -39,11 +39,11 @@ export function ownerTagOf(marker: string): string | undefined {
   return dot === -1 ? undefined : marker.slice(dot + 1);
 }
 
-export function indexPrefix(index: JobStatus | typeof ALL_INDEX): string {
+export function indexPrefix(index: JobStatus): string {
   return `index/${index}/`;
 }
 
-export function indexKey(index: JobStatus | typeof ALL_INDEX, key: string): string {
+export function indexKey(index: JobStatus, key: string): string {
   return `${indexPrefix(index)}${key}`;
 }
 

@@ -1,9 +1,13 @@
 import { CommonConfig } from '@app/config';
+import { setTimeout } from 'node:timers/promises';
 import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { retryPolicy } from '@app/observability';
 import { JobLogs } from './job-logs.js';
 import { JobRecordStore } from './job-record.store.js';
 import { ObjectStorage } from './object-storage.js';
+
+/** How long a stopping app waits to remove the index markers its last status changes left. */
+const STALE_MARKERS_AT_SHUTDOWN_MS = 2000;
 
 @Module({
   providers: [
@@ -41,8 +45,11 @@ export class StorageModule implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
+    // Markers not removed are skipped by listings until one removes them: a store that does not answer does not
+    // hold up the stop.
+    await Promise.race([this.records.removeStaleMarkers(), setTimeout(STALE_MARKERS_AT_SHUTDOWN_MS, undefined, { ref: false })]);
   }
 
   private async retryInit(): Promise<void> {
