@@ -19,7 +19,7 @@ import { benchRecordListing, formatRecordListing } from './record-listing.js';
 import { benchScale, kibPerJob } from './scale.js';
 import { median, percentile, spread } from './stats.js';
 import { benchSubmit, SUBMIT_CONCURRENCY } from './submit.js';
-import { benchThroughput, S3_SERVER, type ThroughputRun } from './throughput.js';
+import { benchThroughput, type ThroughputRun } from './throughput.js';
 
 const SECTIONS = ['submit', 'latency', 'throughput', 'scale', 'listing', 'log'] as const;
 /** Jobs in flight per worker (its prefetch) for the latency and throughput runs: the worker's default. */
@@ -246,7 +246,6 @@ function throughputRows(runs: ThroughputRun[]): void {
       ratio: spread(one.map((run) => run.cpuMsPerJob[BENCHMARK_PROCESS] / run.simCpuMsPerJob), 1),
     },
     { figure: '  worker CPU per Job, 1 worker / 2 workers (ms, both workers together)', value: `${spread(one.map((run) => run.workerCpuMsPerJob), 1)} / ${spread(two.map((run) => run.workerCpuMsPerJob), 1)}` },
-    { figure: '  S3 server CPU per Job, 1 worker / 2 workers (ms)', value: `${spread(one.map((run) => run.cpuMsPerJob[S3_SERVER]), 1)} / ${spread(two.map((run) => run.cpuMsPerJob[S3_SERVER]), 1)}` },
   );
   for (const [figure, these, pick] of [
     ['5 cost per Job: Kubernetes API requests', one, (run: ThroughputRun) => run.kube],

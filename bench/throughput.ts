@@ -9,7 +9,7 @@ import { simThroughput } from './kube-sim.js';
 import { percentile } from './stats.js';
 
 /** The S3 test server's process, as `cpuMsPerJob` names it. */
-export const S3_SERVER = 'S3 server';
+const S3_SERVER = 'S3 server';
 
 export interface ThroughputRun {
   workers: number;
