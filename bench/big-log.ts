@@ -18,6 +18,7 @@ export interface BigLogResult {
 
 export async function benchBigLog(settings: BenchSettings, megabytes: number): Promise<BigLogResult> {
   const system = await TestSystem.start({
+    s3Process: true,
     api: false,
     env: { LOG_LEVEL: 'info', LOG_LIMIT_BYTES: String(1024 * 1024 * 1024) },
     sim: { images: { 'bench/log-flood': { inProcess: 'log-flood', env: { LOG_MB: String(megabytes) } } } },

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppProcess } from '../tools/local-stack/app-process.js';
-import type { S3Server } from '../tools/s3-server/s3-server.js';
+import type { S3Endpoint } from '../tools/s3-server/s3-server.js';
+import type { S3ServerProcess } from '../tools/s3-server/server-process.js';
 import { TestSystem, NAMESPACE } from '../test/support/system.js';
 
 export interface BenchSettings {
@@ -28,9 +29,13 @@ export type BenchImage = keyof typeof BENCH_IMAGES;
 
 const PROFILE_PRELOAD = resolve(import.meta.dirname, 'cpu-profile.mjs');
 
+/** The system as the benchmark runs it: the S3 test server in a process of its own, so that each process's CPU time is its own. */
+export type BenchSystem = TestSystem<S3ServerProcess>;
+
 /** The system with `workers` workers (and the api when asked), logging at the production default. */
-export async function startSystem(settings: BenchSettings, options: { workers: number; api?: boolean; concurrency: number }): Promise<TestSystem> {
+export async function startSystem(settings: BenchSettings, options: { workers: number; api?: boolean; concurrency: number }): Promise<BenchSystem> {
   const system = await TestSystem.start({
+    s3Process: true,
     workers: options.workers,
     api: options.api ?? false,
     env: {
@@ -44,13 +49,13 @@ export async function startSystem(settings: BenchSettings, options: { workers: n
   return system;
 }
 
-const startedSystems = new Set<TestSystem>();
+const startedSystems = new Set<BenchSystem>();
 // Should the benchmark itself die, the apps it started must not live on as orphans.
 process.on('exit', () => {
   for (const system of startedSystems) for (const app of appsOf(system)) void app.kill('SIGKILL');
 });
 
-function appsOf(system: TestSystem): AppProcess[] {
+function appsOf(system: BenchSystem): AppProcess[] {
   return [...system.workers, ...(system.api ? [system.api] : [])];
 }
 
@@ -69,12 +74,12 @@ export function oneShotJob(name: string, image: string, labels: Record<string, s
 }
 
 /** A client of the S3 test server, as the apps are configured. */
-export function storageOptions(s3: S3Server): ObjectStorageOptions {
+export function storageOptions(s3: S3Endpoint): ObjectStorageOptions {
   return { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1' };
 }
 
 /** Stops the system; with profiling, the apps first end gracefully so that they write their profiles. */
-export async function stopSystem(system: TestSystem, settings: BenchSettings): Promise<void> {
+export async function stopSystem(system: BenchSystem, settings: BenchSettings): Promise<void> {
   if (settings.profileDir) await Promise.all(appsOf(system).map((app) => app.kill('SIGTERM')));
   await system.stop();
   startedSystems.delete(system);
@@ -101,12 +106,12 @@ export class JobProbe {
   events = 0;
 
   private constructor(
-    private readonly system: TestSystem,
+    private readonly system: BenchSystem,
     private readonly replyQueue: string,
     private readonly watches: AbortController[],
   ) {}
 
-  static async start(system: TestSystem): Promise<JobProbe> {
+  static async start(system: BenchSystem): Promise<JobProbe> {
     const { channel, names } = system;
     const { queue: replyQueue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     const { queue: eventQueue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
@@ -201,6 +206,9 @@ export class JobProbe {
   }
 }
 
+/** This process (the simulator and the probe), as `CpuMeter` names it. */
+export const BENCHMARK_PROCESS = 'benchmark process';
+
 /** CPU time (ms) of this process and of others by pid, from /proc. */
 export class CpuMeter {
   private readonly start: Map<string, number>;
@@ -217,7 +225,7 @@ export class CpuMeter {
 
   private read(): Map<string, number> {
     const { user, system } = process.cpuUsage();
-    const times = new Map([['benchmark process', (user + system) / 1000]]);
+    const times = new Map([[BENCHMARK_PROCESS, (user + system) / 1000]]);
     for (const [name, pid] of Object.entries(this.processes)) times.set(name, processCpuMs(pid));
     return times;
   }

@@ -10,8 +10,8 @@ import { ObjectStorage } from '@app/storage';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Channel, ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { eventually, NAMESPACE, type TestSystem } from '../test/support/system.js';
-import { JobProbe, oneShotJob, startSystem, stopSystem, storageOptions, type BenchSettings } from './harness.js';
+import { eventually, NAMESPACE } from '../test/support/system.js';
+import { JobProbe, oneShotJob, startSystem, stopSystem, storageOptions, type BenchSettings, type BenchSystem } from './harness.js';
 import { median } from './stats.js';
 
 export interface LatencyRound {
@@ -58,7 +58,7 @@ class RawClients {
   private record: { etag: string; body: string } | undefined;
 
   private constructor(
-    private readonly system: TestSystem,
+    private readonly system: BenchSystem,
     private readonly channel: Channel,
     private readonly confirms: ConfirmChannel,
     private readonly hopQueue: string,
@@ -67,7 +67,7 @@ class RawClients {
     private readonly storage: ObjectStorage,
   ) {}
 
-  static async start(system: TestSystem): Promise<RawClients> {
+  static async start(system: BenchSystem): Promise<RawClients> {
     const channel = await system.amqpConnection.createChannel();
     const confirms = await system.amqpConnection.createConfirmChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });

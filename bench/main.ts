@@ -13,7 +13,7 @@ import amqp from 'amqplib';
 import { AMQP_URL } from '../test/support/system.js';
 import { redactUrls, shownUrl } from '../tools/local-stack/broker.js';
 import { benchBigLog } from './big-log.js';
-import type { BenchSettings } from './harness.js';
+import { BENCHMARK_PROCESS, type BenchSettings } from './harness.js';
 import { benchLatency, dispatchFloor } from './latency.js';
 import { benchRecordListing, formatRecordListing } from './record-listing.js';
 import { benchScale, kibPerJob } from './scale.js';
@@ -145,7 +145,7 @@ if (only.has('throughput')) {
       log(
         `throughput, ${plan.throughputJobs} Jobs, ${workers} worker(s): ${run.jobsPerMinute.toFixed(0)} Jobs/min; simulator alone at concurrency ${CONCURRENCY * workers}: ${run.simJobsPerMinute.toFixed(0)} Jobs/min; ` +
           `dispatch p50 ${(run.dispatchP50 / 1000).toFixed(1)} s, p99 ${(run.dispatchP99 / 1000).toFixed(1)} s; completion p50 ${ms(run.completionP50)} ms, p99 ${ms(run.completionP99)} ms; ` +
-          `benchmark process busy ${(run.benchmarkProcessBusy * 100).toFixed(0)}%; CPU ms per Job ${format(run.cpuMsPerJob, 1)}`,
+          `benchmark process busy ${(run.benchmarkProcessBusy * 100).toFixed(0)}%, S3 server ${(run.s3ServerBusy * 100).toFixed(0)}%; CPU ms per Job ${format(run.cpuMsPerJob, 1)}`,
       );
       runs.push(run);
     }
@@ -237,21 +237,24 @@ function throughputRows(runs: ThroughputRun[]): void {
       figure: `3 completion under that backlog, 1 worker: pod ended → reply, p50 / p99 (ms)`,
       value: `${spread(one.map((run) => run.completionP50))} / ${spread(one.map((run) => run.completionP99))}`,
     },
-    { figure: '  benchmark process (S3 server + simulator) busy, 1 worker / 2 workers (% of a core)', value: `${spread(one.map((run) => run.benchmarkProcessBusy * 100))} / ${spread(two.map((run) => run.benchmarkProcessBusy * 100))}` },
+    { figure: '  benchmark process (simulator) busy, 1 worker / 2 workers (% of a core)', value: `${spread(one.map((run) => run.benchmarkProcessBusy * 100))} / ${spread(two.map((run) => run.benchmarkProcessBusy * 100))}` },
+    { figure: '  S3 server process busy, 1 worker / 2 workers (% of a core)', value: `${spread(one.map((run) => run.s3ServerBusy * 100))} / ${spread(two.map((run) => run.s3ServerBusy * 100))}` },
     {
       figure: '  benchmark process CPU per Job, 1 worker (ms); baseline: the simulator and its client alone',
-      value: spread(one.map((run) => run.cpuMsPerJob['benchmark process']), 1),
+      value: spread(one.map((run) => run.cpuMsPerJob[BENCHMARK_PROCESS]), 1),
       baseline: spread(one.map((run) => run.simCpuMsPerJob), 1),
-      ratio: spread(one.map((run) => run.cpuMsPerJob['benchmark process'] / run.simCpuMsPerJob), 1),
+      ratio: spread(one.map((run) => run.cpuMsPerJob[BENCHMARK_PROCESS] / run.simCpuMsPerJob), 1),
     },
+    { figure: '  worker CPU per Job, 1 worker / 2 workers (ms, both workers together)', value: `${spread(one.map((run) => run.workerCpuMsPerJob), 1)} / ${spread(two.map((run) => run.workerCpuMsPerJob), 1)}` },
   );
-  for (const [figure, pick] of [
-    ['5 cost per Job: Kubernetes API requests', (run: ThroughputRun) => run.kube],
-    ['  S3 requests', (run: ThroughputRun) => run.s3],
-    ['  RabbitMQ messages', (run: ThroughputRun) => run.messages],
-    ['  CPU ms, 1 worker', (run: ThroughputRun) => run.cpuMsPerJob],
+  for (const [figure, these, pick] of [
+    ['5 cost per Job: Kubernetes API requests', one, (run: ThroughputRun) => run.kube],
+    ['  S3 requests', one, (run: ThroughputRun) => run.s3],
+    ['  RabbitMQ messages', one, (run: ThroughputRun) => run.messages],
+    ['  CPU ms, 1 worker', one, (run: ThroughputRun) => run.cpuMsPerJob],
+    ['  CPU ms, 2 workers', two, (run: ThroughputRun) => run.cpuMsPerJob],
   ] as const) {
-    const perJob = medianOfKeys(one.map(pick));
+    const perJob = medianOfKeys(these.map(pick));
     const total = Object.values(perJob).reduce((sum, count) => sum + count, 0);
     rows.push({ figure, value: `${total.toFixed(figure.includes('CPU') ? 1 : 2)}: ${format(perJob, figure.includes('CPU') ? 1 : 2)}` });
   }

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sample } from '../test/support/prometheus.js';
-import { eventually, NAMESPACE, type TestSystem } from '../test/support/system.js';
-import { startSystem, stopSystem, type BenchSettings } from './harness.js';
+import { eventually, NAMESPACE } from '../test/support/system.js';
+import { startSystem, stopSystem, type BenchSettings, type BenchSystem } from './harness.js';
 import { median } from './stats.js';
 
 /** How long a level may take to be reached. */
@@ -71,7 +71,7 @@ export async function benchScale(settings: BenchSettings, levels: number[], wind
   }
 }
 
-function runningPods(system: TestSystem): number {
+function runningPods(system: BenchSystem): number {
   return system.sim.list<{ status?: { phase?: string } }>('pods', NAMESPACE).filter((pod) => pod.status?.phase === 'Running').length;
 }
 

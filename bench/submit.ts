@@ -34,9 +34,9 @@ export async function benchSubmit(
     const s3 = system.s3;
     const results: SubmitRound[] = [];
     for (let round = 0; round < plan.rounds; round++) {
-      const before = s3.requests.length;
+      const before = (await s3.requestLog()).length;
       const [submit] = await runLoads([{ kind: 'http', url: `${system.apiUrl}/jobs`, body: WORK_REQUEST, token: TEST_ADMIN_TOKEN, concurrency: SUBMIT_CONCURRENCY, seconds: plan.seconds }]);
-      const s3PerSubmit = (s3.requests.length - before) / (submit.requests - submit.failed);
+      const s3PerSubmit = ((await s3.requestLog()).length - before) / (submit.requests - submit.failed);
       const [amqp, put] = await runLoads([
         { kind: 'amqp', url: AMQP_URL, queue: `${system.names.workQueue}.baseline`, body: WORK_REQUEST, concurrency: SUBMIT_CONCURRENCY, seconds: plan.baselineSeconds },
         { kind: 's3', storage: storageOptions(s3), bucket: 'bench-baseline', body: record, concurrency: SUBMIT_CONCURRENCY, seconds: plan.baselineSeconds },

@@ -4,9 +4,12 @@
  * worker or two, until every reply has arrived. The baseline, in the same round: the simulator's own capacity
  * at the same concurrency (`simThroughput`).
  */
-import { CpuMeter, JobProbe, rabbitPid, startSystem, stopSystem, type BenchSettings } from './harness.js';
+import { BENCHMARK_PROCESS, CpuMeter, JobProbe, rabbitPid, startSystem, stopSystem, type BenchSettings } from './harness.js';
 import { simThroughput } from './kube-sim.js';
 import { percentile } from './stats.js';
+
+/** The S3 test server's process, as `cpuMsPerJob` names it. */
+const S3_SERVER = 'S3 server';
 
 export interface ThroughputRun {
   workers: number;
@@ -22,9 +25,12 @@ export interface ThroughputRun {
   kube: Record<string, number>;
   s3: Record<string, number>;
   messages: Record<string, number>;
-  /** CPU ms per Job by process, and the share of one core the benchmark process (S3 server, simulator) used. */
+  /** CPU ms per Job by process, and the share of one core that the benchmark process (simulator, probe) and the S3 server's process used. */
   cpuMsPerJob: Record<string, number>;
+  /** CPU ms per Job of the workers together. */
+  workerCpuMsPerJob: number;
   benchmarkProcessBusy: number;
+  s3ServerBusy: number;
 }
 
 export async function benchThroughput(settings: BenchSettings, options: { jobs: number; workers: number; concurrency: number }): Promise<ThroughputRun> {
@@ -38,11 +44,13 @@ async function systemRun(settings: BenchSettings, options: { jobs: number; worke
   const probe = await JobProbe.start(system);
   try {
     const { s3, sim } = system;
-    const s3Before = s3.requests.length;
+    const s3Before = (await s3.requestLog()).length;
     const kubeBefore = sim.requests.length;
     const rabbit = rabbitPid();
+    const workers = Object.fromEntries(system.workers.map((worker, i) => [`worker ${i + 1}`, worker.pid]));
     const cpu = new CpuMeter({
-      ...Object.fromEntries(system.workers.map((worker, i) => [`worker ${i + 1}`, worker.pid])),
+      [S3_SERVER]: s3.pid,
+      ...workers,
       ...(rabbit && { RabbitMQ: rabbit }),
     });
     const names = probe.publish(options.jobs, 'bench/exit');
@@ -60,10 +68,12 @@ async function systemRun(settings: BenchSettings, options: { jobs: number; worke
       completionP50: percentile(completion, 50),
       completionP99: percentile(completion, 99),
       kube: perJob(countBy(sim.requests.slice(kubeBefore), (r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`)),
-      s3: perJob(countBy(s3.requests.slice(s3Before), s3Kind)),
+      s3: perJob(countBy((await s3.requestLog()).slice(s3Before), s3Kind)),
       messages: perJob({ 'work request': options.jobs, 'result events': probe.events, replies: probe.replyCount }),
       cpuMsPerJob: perJob(cpuUsed),
-      benchmarkProcessBusy: cpuUsed['benchmark process'] / spanMs,
+      workerCpuMsPerJob: Object.keys(workers).reduce((sum, name) => sum + cpuUsed[name], 0) / options.jobs,
+      benchmarkProcessBusy: cpuUsed[BENCHMARK_PROCESS] / spanMs,
+      s3ServerBusy: cpuUsed[S3_SERVER] / spanMs,
     };
   } finally {
     probe.stop();
@@ -77,10 +87,13 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
   return counts;
 }
 
-/** `PUT /<bucket>/<key>` → what it is in the store's layout: record, index marker, log. */
+/** `PUT /<bucket>/<key>` → what it is in the store's layout: record, index marker, log; and multi-object deletes. */
 function s3Kind(request: string): string {
-  const [method, path] = request.split(' ');
-  const key = path.split('?')[0].split('/').slice(2).join('/');
+  const [method, target] = request.split(' ');
+  const [path, query = ''] = target.split('?');
+  // DeleteObjects names its keys in the body, so only its kind shows: `POST /<bucket>?delete`.
+  if (method === 'POST' && new URLSearchParams(query).has('delete')) return 'POST delete (DeleteObjects, batched)';
+  const key = path.split('/').slice(2).join('/');
   const what = key.startsWith('jobs/') ? 'record' : key.startsWith('index/') ? 'index marker' : key ? 'log' : 'bucket';
   return `${method} ${what}`;
 }

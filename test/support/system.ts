@@ -9,7 +9,8 @@ import { startKubeSim, type ImageCatalogue, type KubeSim, type KubeSimOptions } 
 import { tokenListEntry } from '../../tools/local-stack/api-tokens.js';
 import { AppProcess } from '../../tools/local-stack/app-process.js';
 import { provisionJobsUser, type JobsUser } from '../../tools/local-stack/s3-secret.js';
-import { startS3Server, type S3Server } from '../../tools/s3-server/s3-server.js';
+import { startS3Server, type S3Endpoint, type S3Server } from '../../tools/s3-server/s3-server.js';
+import { startS3ServerProcess, type S3ServerProcess } from '../../tools/s3-server/server-process.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -48,6 +49,11 @@ export interface SystemOptions {
    * restores (`system.amqpProxy`, `system.s3Proxy`); the test's own clients keep connecting directly.
    */
   proxy?: { amqp?: boolean; s3?: boolean };
+  /**
+   * Runs the S3 test server in a process of its own (the benchmark: its CPU time apart from the simulator's);
+   * its requests are then read with `system.s3.requestLog()`.
+   */
+  s3Process?: boolean;
 }
 
 /** A message of the dead-letter queue, as the worker put it there. */
@@ -77,7 +83,7 @@ export function napImages(sleeps: Record<string, number>): ImageCatalogue {
  * The whole system on real parts, for end-to-end tests: RabbitMQ (at AMQP_URL), the S3 test server, the
  * Kubernetes simulator, and the api and workers as processes built for production.
  */
-export class TestSystem {
+export class TestSystem<S3 extends S3Endpoint = S3Server> {
   readonly workers: AppProcess[] = [];
   private stopping: Promise<void> | undefined;
   api: AppProcess | undefined;
@@ -87,7 +93,7 @@ export class TestSystem {
 
   private constructor(
     readonly names: SystemNames,
-    readonly s3: S3Server,
+    readonly s3: S3,
     readonly sim: KubeSim,
     readonly amqpConnection: ChannelModel,
     readonly channel: Channel,
@@ -100,10 +106,12 @@ export class TestSystem {
     this.s3Client = new Client({ endPoint: s3.host, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
   }
 
-  static async start(options: SystemOptions = {}): Promise<TestSystem> {
+  static start(options: SystemOptions & { s3Process: true }): Promise<TestSystem<S3ServerProcess>>;
+  static start(options?: SystemOptions & { s3Process?: false }): Promise<TestSystem>;
+  static async start(options: SystemOptions = {}): Promise<TestSystem<S3Endpoint>> {
     const tempDir = await mkdtemp(join(tmpdir(), 'cloud-worker-e2e-'));
     const names = options.names === 'mstc' ? mstcNames() : uniqueNames();
-    const [s3, sim] = await Promise.all([startS3Server(), startKubeSim({ kubeconfigPath: join(tempDir, 'kubeconfig'), ...options.sim })]);
+    const [s3, sim] = await Promise.all([options.s3Process ? startS3ServerProcess() : startS3Server(), startKubeSim({ kubeconfigPath: join(tempDir, 'kubeconfig'), ...options.sim })]);
     // The Jobs run with least privilege, as in a cluster: a user of their own that cannot reach the records bucket.
     const jobsUser = await provisionJobsUser(s3, sim, names.recordsBucket, NAMESPACE);
     const broker = new URL(AMQP_URL);
@@ -267,7 +275,7 @@ export class TestSystem {
 }
 
 /** What the apps need to reach this system's RabbitMQ names, S3 server and simulator; nothing else is set (the Jobs' user comes apart). */
-export function connectionEnv(names: SystemNames, s3: S3Server, sim: KubeSim): Record<string, string> {
+export function connectionEnv(names: SystemNames, s3: S3Endpoint, sim: KubeSim): Record<string, string> {
   return {
     AMQP_URL,
     ...namesEnv(names),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KubeSim } from '../kube-sim/index.js';
 import type { PolicyDocument } from '../s3-server/policy.js';
-import type { S3Server } from '../s3-server/s3-server.js';
+import type { S3Endpoint } from '../s3-server/s3-server.js';
 
 /** The Secret the Jobs read their S3 credentials from (the worker's JOB_S3_SECRET_NAME), as the Helm chart names it. */
 export const S3_SECRET = 'cloud-worker-s3';
@@ -29,10 +29,10 @@ export interface JobsUser {
  * Least privilege for the Jobs, as the chart sets it up in a cluster: a user of the S3 server that may not touch
  * the records bucket, with fresh keys, and the Secret the Jobs read them from in the simulator's namespace.
  */
-export async function provisionJobsUser(s3: S3Server, sim: KubeSim, recordsBucket: string, namespace = 'default'): Promise<JobsUser> {
+export async function provisionJobsUser(s3: S3Endpoint, sim: KubeSim, recordsBucket: string, namespace = 'default'): Promise<JobsUser> {
   const accessKey = `jobs-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
-  s3.addUser({ accessKey, secretKey, policy: jobsPolicy(recordsBucket) });
+  await s3.addUser({ accessKey, secretKey, policy: jobsPolicy(recordsBucket) });
   await createS3Secret(sim, { accessKey, secretKey }, namespace);
   return { accessKey, secretKey, env: { JOB_S3_SECRET_NAME: S3_SECRET, JOB_S3_ACCESS_KEY: accessKey, JOB_S3_SECRET_KEY: secretKey } };
 }

@@ -47,21 +47,26 @@ export interface S3ServerOptions {
   users?: S3User[];
 }
 
-export interface S3Server {
+/** What the apps and a test's clients need of the S3 test server, whether it runs in this process or in one of its own (process.ts). */
+export interface S3Endpoint {
   endpoint: string;
   host: string;
   port: number;
   accessKey: string;
   secretKey: string;
+  /** Adds (or replaces) a user with a policy; a server in another process has it once the promise resolves. */
+  addUser(user: S3User): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface S3Server extends S3Endpoint {
   /** Every request as `METHOD path?query`, for tests that count S3 requests. */
   requests: string[];
-  /** Adds (or replaces) a user with a policy. */
   addUser(user: S3User): void;
   /** From now on every request on the bucket (and its objects) answers 403 AccessDenied, as S3 does for a bucket policy that denies. */
   deny(bucket: string): void;
   /** Undoes `deny`. */
   allow(bucket: string): void;
-  stop(): Promise<void>;
 }
 
 /**
