@@ -19,13 +19,16 @@ const settings: JobSettings = {
   s3: { host: '127.0.0.1', port: 9000, secretName: 'cloud-worker-s3' },
 };
 
-/** A simulator with the Jobs' S3 Secret, and the worker's client of it. */
-async function simulatorAndClient(): Promise<{ sim: KubeSim; kube: KubeApi }> {
+/**
+ * A simulator with the Jobs' S3 Secret, the worker's client of it (with a short request time-out, which the tests
+ * of hung requests wait out), and a client for the tests' own changes, which a busy machine must not time out.
+ */
+async function simulatorAndClient(): Promise<{ sim: KubeSim; kube: KubeApi; setup: KubeApi }> {
   const sim = await startKubeSim();
   await createS3Secret(sim, { accessKey: 'a', secretKey: 'b' });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(sim.kubeconfig);
-  return { sim, kube: new KubeApi(kubeConfig, { requestTimeoutMs: 500 }) };
+  return { sim, kube: new KubeApi(kubeConfig, { requestTimeoutMs: 500 }), setup: new KubeApi(kubeConfig, { requestTimeoutMs: 30_000 }) };
 }
 
 function manifest(jobName = 'probe') {
@@ -100,12 +103,13 @@ describe("the worker's Kubernetes access, against the simulator", () => {
 describe('the pod informer', () => {
   let sim: KubeSim;
   let kube: KubeApi;
+  let setup: KubeApi;
   let informer: PodInformer;
   const restarts: RestartReason[] = [];
 
   beforeAll(async () => {
-    ({ sim, kube } = await simulatorAndClient());
-    await kube.createJob('default', manifest('existing'));
+    ({ sim, kube, setup } = await simulatorAndClient());
+    await setup.createJob('default', manifest('existing'));
     await eventually(() => sim.list('pods', 'default').length === 1, 5000, 'the first pod');
     informer = new PodInformer(kube, { namespace: 'default', labelSelector: MANAGED_SELECTOR, watchTimeoutSeconds: 30, stallSeconds: 5, onRestart: (reason) => restarts.push(reason) });
     await informer.start();
@@ -123,7 +127,7 @@ describe('the pod informer', () => {
   });
 
   it('follows many Jobs through one watch connection and sees them end', async () => {
-    const names = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await kube.createJob('default', manifest(`many-${i}`))).metadata!.name!));
+    const names = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await setup.createJob('default', manifest(`many-${i}`))).metadata!.name!));
     await eventually(() => names.every((name) => cachedPods(name)[0]?.status?.phase === 'Succeeded'), 10_000, 'every pod to succeed');
     expect(sim.openWatchCount('pods')).toBe(1);
     expect(informer.health().healthy).toBe(true);
@@ -136,11 +140,11 @@ describe('the pod informer', () => {
     // The informer's next request, its resumed watch, hangs until the client gives up; meanwhile more happens
     // than the server keeps, so the resume after that answers 410 Gone.
     await eventually(() => sim.openWatchCount('pods') === 0 && sim.requests.at(-1)?.verb === 'watch', 2000, 'the hung watch');
-    const names = await Promise.all(Array.from({ length: 5 }, async (_, i) => (await kube.createJob('default', manifest(`gone-${i}`))).metadata!.name!));
+    const names = await Promise.all(Array.from({ length: 5 }, async (_, i) => (await setup.createJob('default', manifest(`gone-${i}`))).metadata!.name!));
     await eventually(() => restarts.includes('expired'), 10_000, 'a 410 restart');
     await eventually(() => names.every((name) => cachedPods(name).length === 1), 10_000, 'every new pod in the cache');
     const deleted = names[0];
-    await kube.deleteJob('default', deleted);
+    await setup.deleteJob('default', deleted);
     await eventually(() => cachedPods(deleted).length === 0, 10_000, 'the deleted pod to leave the cache');
   });
 });
