@@ -91,7 +91,9 @@ export class JobRecordStore {
     const key = markerName(record);
     this.knownVersions.delete(record.id);
     await this.storage.remove(this.bucket, recordKey(record.id));
-    this.forgetMarker(record.status, key);
+    // At once, not batched: a listing cannot tell the marker of a removed record from one whose record is still
+    // being written, so one left behind (the process stopping before the batch) would be read by every listing.
+    await this.storage.remove(this.bucket, indexKey(record.status, key));
   }
 
   /** Applies a status change with the rules of `applyStatusChange`, retrying when another writer got there first. */
