@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
-import { newJobRecord, newRunningJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
+import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
 import { buildJob, JOB_NAMESPACE, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
@@ -141,7 +141,6 @@ describe('JobReconciler', () => {
         forget: () => undefined,
       });
       const { request } = submit();
-      await until(() => steps.length === 2, 'the credentials, at the second try');
       const job = await runToEnd(request, 0, 'AWS_SECRET_ACCESS_KEY: temporary-secret\nAWS_SESSION_TOKEN: session-token\n');
       await until(() => reconciler.inFlight() === 0, 'the request to be finished');
       expect(steps).toEqual([`credentials for ${job.metadata!.name} (${job.metadata!.name})`, `credentials for ${job.metadata!.name} (${job.metadata!.name})`]);
@@ -287,32 +286,6 @@ describe('JobReconciler', () => {
     const events = publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey);
     expect(events).toEqual(['job.queued', 'job.running', 'job.succeeded']);
     expect(recordOf(request)).toMatchObject({ status: 'succeeded', announced: ['queued', 'running', 'succeeded'] });
-  });
-
-  it('records a request sent straight to RabbitMQ as running with one write, then ends it with one more, and announces queued, running and the end', async () => {
-    await start();
-    const creates = jest.spyOn(records, 'create');
-    const updates = jest.spyOn(records, 'update');
-    const { request, delivery } = submit();
-    await jobOf(request);
-    expect(recordOf(request)).toMatchObject({ status: 'running', queuedAt: expect.any(String), startedAt: recordOf(request)!.queuedAt });
-    await runToEnd(request);
-    await until(() => delivery.acked, 'the acknowledgement');
-    expect(creates).toHaveBeenCalledTimes(1);
-    expect(updates.mock.calls.map(([, change]) => change.status)).toEqual(['succeeded']);
-    expect(publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
-  });
-
-  it('creates the Job of a running record whose worker stopped before creating it, when the message comes again', async () => {
-    await start();
-    const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
-    records.records.set(request.id, { ...newRunningJobRecord(request, 'mstc', new Date().toISOString()), announced: ['queued', 'running'] });
-    const delivery = new FakeDelivery(request, request.id);
-    delivery.redelivered = true;
-    reconciler.receive(request, delivery, 'mstc');
-    await runToEnd(request);
-    await until(() => delivery.acked, 'the acknowledgement');
-    expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
   });
 
   it('keeps a log stored by an earlier worker when the pods are gone by the time another one finishes the Job', async () => {
