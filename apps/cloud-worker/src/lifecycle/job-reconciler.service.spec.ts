@@ -51,6 +51,8 @@ describe('JobReconciler', () => {
   let logs: FakeJobLogs;
   let storage: FakeOutputStorage;
   let publisher: FakePublisher;
+  /** The worker's log lines (at `info`), parsed. */
+  let logLines: Array<{ msg: string; status?: string }>;
 
   async function start(env: Record<string, string> = {}, credentials?: Partial<JobCredentials>): Promise<void> {
     const config = loadConfig(WorkerConfig, { RETRY_BASE_DELAY_MS: '1', RETRY_MAX_DELAY_MS: '5', MAX_FAILED_ATTEMPTS: '3', ORPHAN_GRACE_SECONDS: '0', WORKER_ID: 'worker-1', ...env });
@@ -74,7 +76,7 @@ describe('JobReconciler', () => {
         { provide: JOB_SETTINGS, useValue: settings },
         { provide: JOB_NAMESPACE, useValue: 'default' },
         credentials ? { provide: JobCredentials, useValue: credentials } : JobCredentials,
-        { provide: ROOT_LOGGER, useValue: await createRootLogger({ app: 'spec', level: 'silent', format: 'json' }) },
+        { provide: ROOT_LOGGER, useValue: await createRootLogger({ app: 'spec', level: 'info', format: 'json', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } }) },
       ],
     }).compile();
     await module.init();
@@ -88,6 +90,7 @@ describe('JobReconciler', () => {
     logs = new FakeJobLogs();
     storage = new FakeOutputStorage();
     publisher = new FakePublisher();
+    logLines = [];
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -286,6 +289,15 @@ describe('JobReconciler', () => {
     const events = publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey);
     expect(events).toEqual(['job.queued', 'job.running', 'job.succeeded']);
     expect(recordOf(request)).toMatchObject({ status: 'succeeded', announced: ['queued', 'running', 'succeeded'] });
+    expect(logLines.filter((line) => line.msg.includes('answer was lost')).map((line) => line.status)).toEqual(['queued', 'running']);
+  });
+
+  it('takes a move whose answer came for an answered one: nothing is logged as lost', async () => {
+    await start();
+    const { request, delivery } = submit();
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(logLines.map((line) => line.msg)).toEqual(['work request received', 'audit: submit', 'Job created', 'Job ended']);
   });
 
   it('keeps a log stored by an earlier worker when the pods are gone by the time another one finishes the Job', async () => {

@@ -310,8 +310,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     const { request, owner } = entry.deliveries[0];
     // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
     const at = new Date().toISOString();
-    entry.attempted.add(moveKey('queued', at));
-    const { created, record } = await this.records.create(newJobRecord(request, owner, at));
+    const { created, record } = await this.sendMove(entry, 'queued', at, () => this.records.create(newJobRecord(request, owner, at)));
     if (!this.learnRecord(entry, record) && !created) return;
     entry.applied.add('queued');
     entry.log.info({ image: request.image }, 'work request received');
@@ -347,8 +346,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 
   private async markRunning(entry: TrackedRequest): Promise<void> {
     const at = new Date().toISOString();
-    entry.attempted.add(moveKey('running', at));
-    const result = await this.records.update(entry.id, { status: 'running', at, announced: [...entry.published] });
+    const result = await this.sendMove(entry, 'running', at, () => this.records.update(entry.id, { status: 'running', at, announced: [...entry.published] }));
     entry.published.clear();
     if (!this.learnRecord(entry, result.record) && result.outcome !== 'applied') return;
     entry.applied.add('running');
@@ -360,8 +358,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     const refused = entry.logRefused && !isTerminal(entry.record!.status);
     const at = new Date().toISOString();
     const status = outcome.status === 'succeeded' && refused ? 'failed' : outcome.status;
-    entry.attempted.add(moveKey(status, at));
-    const result = await this.records.update(entry.id, {
+    const result = await this.sendMove(entry, status, at, () => this.records.update(entry.id, {
       status,
       at,
       reason: refused ? LOG_NOT_STORED_REASON : outcome.reason,
@@ -373,7 +370,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       announced: [...entry.published],
       // Its event goes out next; until the Job is released, the Job says it may not have (`endUnconfirmed`).
       declaresAnnounced: entry.presence === 'present',
-    });
+    }));
     entry.published.clear();
     if (!this.learnRecord(entry, result.record) && result.outcome !== 'applied') return;
     const { reason, exitCode, startedAt, finishedAt } = result.record;
@@ -462,6 +459,18 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       this.metrics.jobsInFlight.set(this.tracked.size);
     }
     return entry;
+  }
+
+  /**
+   * Sends a move of the record to the store. Until its answer comes, the move is `attempted`: should the answer be
+   * lost, a later read tells it as this worker's own (`learnRecord`); once answered, the answer says what happened.
+   */
+  private async sendMove<T>(entry: TrackedRequest, status: JobStatus, at: string, write: () => Promise<T>): Promise<T> {
+    const key = moveKey(status, at);
+    entry.attempted.add(key);
+    const answer = await write();
+    entry.attempted.delete(key);
+    return answer;
   }
 
   /**
