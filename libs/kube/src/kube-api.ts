@@ -14,6 +14,7 @@ import {
 import fetch from 'node-fetch';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { KeepAliveAgent } from './keep-alive-agent.js';
 
 export type KubeVerb = 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'log' | 'version';
 
@@ -53,6 +54,7 @@ export class KubeApi {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
   private readonly versions: VersionApi;
+  private readonly agent = new KeepAliveAgent();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -62,7 +64,16 @@ export class KubeApi {
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
+      authMethods: {
+        default: {
+          getName: () => kubeConfig.getName(),
+          applySecurityAuthentication: async (context) => {
+            await kubeConfig.applySecurityAuthentication(context);
+            const agent = this.agent.instead(context.getAgent());
+            if (agent) context.setAgent(agent);
+          },
+        },
+      },
       promiseMiddleware: [
         {
           pre: async (context) => {
@@ -179,6 +190,7 @@ export class KubeApi {
     const url = new URL(this.kubeConfig.getCurrentCluster()!.server + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const request = await this.kubeConfig.applyToFetchOptions({});
+    request.agent = this.agent.instead(request.agent as never);
     const connecting = new AbortController();
     const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
     try {
