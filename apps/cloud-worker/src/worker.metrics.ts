@@ -34,7 +34,7 @@ export class WorkerMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.queueWait = new Histogram({ name: 'cloud_worker_queue_wait_seconds', help: 'From a request being queued to its Job being created.', buckets: WAIT_BUCKETS, registers });
+    this.queueWait = new Histogram({ name: 'cloud_worker_queue_wait_seconds', help: 'From a request being recorded as queued (through the api) to its Job being created; one sent straight to RabbitMQ has no record while it waits.', buckets: WAIT_BUCKETS, registers });
     this.jobsInFlight = new Gauge({ name: 'cloud_worker_jobs_in_flight', help: 'Jobs this worker is following right now.', registers });
     this.watchRestarts = new Counter({
       name: 'cloud_worker_watch_restarts_total',

@@ -73,6 +73,15 @@ export function newJobRecord(request: IdentifiedRequest, owner: string, at: stri
   };
 }
 
+/**
+ * The record a worker makes for a request sent straight to RabbitMQ, as it creates the request's Job: such a
+ * request had no record while it waited in the queue, so it is recorded as running at once, which saves a write
+ * (README, "The record and its index"). Its queued and running events both go out from it.
+ */
+export function newRunningJobRecord(request: IdentifiedRequest, owner: string, at: string): JobRecord {
+  return { ...newJobRecord(request, owner, at), status: 'running', startedAt: at };
+}
+
 /** Where this record's log is (or will be) stored. */
 export function plannedLogObject(record: JobRecord): string {
   return logObjectName(record.jobName, record.request.prefix);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { loadConfig, WorkerConfig } from '@app/config';
-import { newJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
+import { newJobRecord, newRunningJobRecord, type IdentifiedRequest, type JobRecord } from '@app/contracts';
 import { buildJob, JOB_NAMESPACE, KubeApi, KubeApiError, PodInformer, type JobSettings } from '@app/kube';
 import { AmqpPublisher, ResultEvents } from '@app/messaging';
 import { createRootLogger, ROOT_LOGGER } from '@app/observability';
@@ -144,6 +144,7 @@ describe('JobReconciler', () => {
         forget: () => undefined,
       });
       const { request } = submit();
+      await until(() => steps.length === 2, 'the credentials, at the second try');
       const job = await runToEnd(request, 0, 'AWS_SECRET_ACCESS_KEY: temporary-secret\nAWS_SESSION_TOKEN: session-token\n');
       await until(() => reconciler.inFlight() === 0, 'the request to be finished');
       expect(steps).toEqual([`credentials for ${job.metadata!.name} (${job.metadata!.name})`, `credentials for ${job.metadata!.name} (${job.metadata!.name})`]);
@@ -289,7 +290,7 @@ describe('JobReconciler', () => {
     const events = publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey);
     expect(events).toEqual(['job.queued', 'job.running', 'job.succeeded']);
     expect(recordOf(request)).toMatchObject({ status: 'succeeded', announced: ['queued', 'running', 'succeeded'] });
-    expect(logLines.filter((line) => line.msg.includes('answer was lost')).map((line) => line.status)).toEqual(['queued', 'running']);
+    expect(logLines.filter((line) => line.msg.includes('answer was lost')).map((line) => line.status)).toEqual(['running', 'succeeded']);
   });
 
   it('takes a move whose answer came for an answered one: nothing is logged as lost', async () => {
@@ -298,6 +299,68 @@ describe('JobReconciler', () => {
     await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
     expect(logLines.map((line) => line.msg)).toEqual(['work request received', 'audit: submit', 'Job created', 'Job ended']);
+  });
+
+  it('records a request sent straight to RabbitMQ as running with one write, then ends it with one more, and announces queued, running and the end', async () => {
+    await start();
+    const creates = jest.spyOn(records, 'create');
+    const updates = jest.spyOn(records, 'update');
+    const { request, delivery } = submit();
+    await jobOf(request);
+    expect(recordOf(request)).toMatchObject({ status: 'running', queuedAt: expect.any(String), startedAt: recordOf(request)!.queuedAt });
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(creates).toHaveBeenCalledTimes(1);
+    expect(updates.mock.calls.map(([, change]) => change.status)).toEqual(['succeeded']);
+    expect(publisher.messages.filter((message) => message.routingKey?.startsWith('job.')).map((message) => message.routingKey)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+  });
+
+  it('creates the Job of a running record whose worker stopped before creating it, when the message comes again', async () => {
+    await start();
+    const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+    records.records.set(request.id, { ...newRunningJobRecord(request, 'mstc', new Date().toISOString()), announced: ['queued', 'running'] });
+    const delivery = new FakeDelivery(request, request.id);
+    delivery.redelivered = true;
+    reconciler.receive(request, delivery, 'mstc');
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('leaves a running record whose Job it could not make before its message went back to the queue, and the next holder makes it', async () => {
+    await start();
+    let apiDown = true;
+    const createJob = kube.createJob.bind(kube);
+    jest.spyOn(kube, 'createJob').mockImplementation(async (namespace, job) => {
+      if (apiDown) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return createJob(namespace, job);
+    });
+    const { request, delivery } = submit();
+    await until(() => recordOf(request)?.status === 'running', 'the running record');
+    // The broker took the message back (its channel closed) before the Job was made.
+    delivery.live = false;
+    await until(() => reconciler.inFlight() === 0, 'the worker to let go of it');
+    expect(recordOf(request)).toMatchObject({ status: 'running' });
+    apiDown = false;
+    const again = new FakeDelivery(request, request.id);
+    again.redelivered = true;
+    reconciler.receive(request, again, 'mstc');
+    await runToEnd(request);
+    await until(() => again.acked, 'the acknowledgement');
+    expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
+    expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+  });
+
+  it('makes no Job for a message sent straight to RabbitMQ whose id belongs to different work, and leaves that record as it was', async () => {
+    await start();
+    const first: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'first-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
+    const existing = { ...newJobRecord(first, 'mstc', new Date().toISOString()), announced: ['queued' as const] };
+    records.records.set(first.id, existing);
+    const { delivery } = submit({ id: first.id, jobName: 'second-job' });
+    await until(() => delivery.acked, 'the refusal');
+    expect(publisher.to('mstc.queue.work.dead-letter')[0].options.headers?.['x-cloud-worker-rejection']).toContain('already used');
+    expect(kube.requests.filter((line) => line.startsWith('create'))).toEqual([]);
+    expect(recordOf(first)).toEqual(existing);
   });
 
   it('keeps a log stored by an earlier worker when the pods are gone by the time another one finishes the Job', async () => {

@@ -1,5 +1,5 @@
 import { WorkerConfig } from '@app/config';
-import { announcementsDue, isTerminal, newJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
+import { announcementsDue, isTerminal, newRunningJobRecord, plannedLogObject, sameWork, type IdentifiedRequest, type JobRecord, type JobStatus } from '@app/contracts';
 import { buildJob, COLLECTED_ANNOTATION, JOB_NAMESPACE, jobCondition, jobCredentialsSecretName, KubeApi, KubeApiError, PodInformer, REQUEST_ID_LABEL, timeOutSeconds, type JobSettings } from '@app/kube';
 import { ResultEvents } from '@app/messaging';
 import { audit, ROOT_LOGGER, type Logger } from '@app/observability';
@@ -38,6 +38,8 @@ interface TrackedRequest {
   presence: JobPresence;
   jobStale: boolean;
   sawPods: boolean;
+  /** This worker has seen the Job exist (created, adopted or read). */
+  sawJob: boolean;
   /** When this worker created the Job: a creationTimestamp has whole seconds only. */
   createdAtMs?: number;
   /** Published and not yet recorded in the record's `announced`. */
@@ -226,6 +228,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
       hasDeliveries: entry.deliveries.length > 0,
       conflicting: record !== undefined && entry.deliveries.some(({ request }) => !sameWork(record.request, request)),
       job: entry.presence,
+      sawJob: entry.sawJob,
       outcome: entry.outcome ?? (record && isTerminal(record.status) ? outcomeFromRecord(record, entry.job ?? undefined, pods.map((pod) => pod.metadata!.name!)) : undefined),
       observed,
       published: entry.published,
@@ -308,11 +311,12 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 
   private async createRecord(entry: TrackedRequest): Promise<void> {
     const { request, owner } = entry.deliveries[0];
-    // Submitted straight to RabbitMQ: the record starts here, and its queued event is this worker's to publish.
+    // Submitted straight to RabbitMQ: the record starts here, as running since its Job is created next, and its
+    // queued and running events are this worker's to publish.
     const at = new Date().toISOString();
-    const { created, record } = await this.sendMove(entry, 'queued', at, () => this.records.create(newJobRecord(request, owner, at)));
+    const { created, record } = await this.sendMove(entry, 'running', at, () => this.records.create(newRunningJobRecord(request, owner, at)));
     if (!this.learnRecord(entry, record) && !created) return;
-    entry.applied.add('queued');
+    entry.applied.add('queued').add('running');
     entry.log.info({ image: request.image }, 'work request received');
     audit(this.logger, { action: 'submit', owner, source: 'amqp', id: request.id, image: request.image });
   }
@@ -443,6 +447,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
         job: undefined,
         presence: 'unknown',
         jobStale: false,
+        sawJob: false,
         sawPods: false,
         published: new Set(),
         sent: new Set(),
@@ -491,6 +496,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     entry.job = job;
     entry.jobStale = false;
     entry.presence = !job ? 'absent' : job.metadata?.annotations?.[COLLECTED_ANNOTATION] ? 'collected' : 'present';
+    if (job) entry.sawJob = true;
     // A Job released or gone means its record has most likely ended elsewhere: read it before acting on a copy.
     if (entry.presence !== 'present' && entry.record && !isTerminal(entry.record.status)) entry.recordStale = true;
     if (job?.metadata?.name) entry.log = this.logger.child({ requestId: entry.id, jobName: job.metadata.name });

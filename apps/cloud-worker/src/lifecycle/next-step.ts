@@ -14,6 +14,8 @@ export interface Situation {
   /** A held message asks for different work under this request id. */
   conflicting: boolean;
   job: JobPresence;
+  /** This worker has seen the Job exist: one it finds gone since was deleted, and is not made again. */
+  sawJob: boolean;
   /** How the Job ended: decided once, from `observed` (or set when a step gave up), then kept. */
   outcome: Outcome | undefined;
   /** What the pods, the Job and the clock say now; `needJob` when the Job must be read to tell. */
@@ -101,10 +103,13 @@ function nextStepOfActive(s: Situation, record: JobRecord): Step {
   if (!s.outcome) {
     if (s.job === 'unknown' || s.job === 'absent') {
       // Creating adopts a Job that exists already (its name is the request's), so a redelivery never runs twice.
-      if (s.hasDeliveries && record.status === 'queued') return { kind: 'create-job' };
+      // A running record may have lost its worker between the record and the Job (`newRunningJobRecord`).
+      if (s.hasDeliveries && (record.status === 'queued' || !s.sawJob)) return { kind: 'create-job' };
       if (s.job === 'unknown') return { kind: 'read-job' };
-      // A queued request without a Job, held by nobody here: its message is in the queue or with another worker.
-      if (record.status === 'queued') return { kind: 'forget' };
+      // A request without a Job, held by nobody here, queued or running without its Job ever seen here: its message
+      // is in the queue or with another worker, whose holder makes the Job, or ends it as deleted if it saw it go.
+      // What this worker announced of it is recorded first, so that the next holder does not announce it again.
+      if (record.status === 'queued' || !s.sawJob) return s.published.size > 0 ? { kind: 'record-announced' } : { kind: 'forget' };
     }
     // The Secret is owned by the Job, so it comes after it; the pod waits for it.
     if (s.credentialsMissing) return { kind: 'create-credentials' };
