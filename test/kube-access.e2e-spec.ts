@@ -44,6 +44,15 @@ describe("the worker's Kubernetes access, against the simulator", () => {
   });
   afterAll(() => sim?.stop());
 
+  it('keeps its connection to the API server alive: many requests, one after another, over one connection', async () => {
+    const before = sim.connectionsAccepted();
+    const job = await kube.createJob('default', manifest('keep-alive'));
+    for (let i = 0; i < 20; i++) await kube.getJob('default', job.metadata!.name!);
+    await kube.listJobs('default', MANAGED_SELECTOR);
+    expect(await kube.deleteJob('default', job.metadata!.name!)).toBe(true);
+    expect(sim.connectionsAccepted() - before).toBeLessThanOrEqual(1);
+  });
+
   it('needs exactly the permissions it declares for its Role (with JOB_S3_CREDENTIALS=sts, those for Secrets too)', async () => {
     sim.clearRequests();
     const job = await kube.createJob('default', manifest());

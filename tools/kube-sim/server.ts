@@ -55,6 +55,8 @@ function asApiError(error: unknown): ApiError {
 export class ApiServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  /** TCP connections accepted since the start: a client that keeps its connections alive opens few. */
+  connectionsAccepted = 0;
   private address = '';
 
   constructor(
@@ -66,6 +68,7 @@ export class ApiServer {
     this.server = createServer((request, response) => void this.serve(request, response));
     this.server.keepAliveTimeout = 65_000;
     this.server.on('connection', (socket) => {
+      this.connectionsAccepted++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

@@ -50,6 +50,8 @@ export interface KubeSim {
   /** Every HTTP request, in arrival order (up to `requestLogLimit`). */
   requests: RequestRecord[];
   clearRequests(): void;
+  /** TCP connections accepted since the start. */
+  connectionsAccepted(): number;
   /** Watch connections open now, of one resource or all. */
   openWatchCount(resource?: string): number;
   openWatches(): OpenWatch[];
@@ -124,6 +126,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     timing,
     requests,
     clearRequests: () => void (requests.length = 0),
+    connectionsAccepted: () => server.connectionsAccepted,
     openWatchCount: (resource) => watches.count(resource),
     openWatches: () => watches.list(),
     faults: {

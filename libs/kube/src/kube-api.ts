@@ -1,16 +1,4 @@
-import {
-  ApiException,
-  BatchV1Api,
-  CoreV1Api,
-  createConfiguration,
-  ServerConfiguration,
-  VersionApi,
-  type KubeConfig,
-  type V1Job,
-  type V1JobList,
-  type V1PodList,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import type { KubeConfig, V1Job, V1JobList, V1PodList, V1Secret } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -51,9 +39,7 @@ export class KubeApiError extends Error {
  * worker asks of the API server (and so what its Role must allow).
  */
 export class KubeApi {
-  private readonly batch: BatchV1Api;
-  private readonly core: CoreV1Api;
-  private readonly versions: VersionApi;
+  private readonly server: string;
   private readonly agent = new KeepAliveAgent();
 
   constructor(
@@ -62,54 +48,30 @@ export class KubeApi {
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: {
-        default: {
-          getName: () => kubeConfig.getName(),
-          applySecurityAuthentication: async (context) => {
-            await kubeConfig.applySecurityAuthentication(context);
-            const agent = this.agent.instead(context.getAgent());
-            if (agent) context.setAgent(agent);
-          },
-        },
-      },
-      promiseMiddleware: [
-        {
-          pre: async (context) => {
-            context.setSignal(AbortSignal.timeout(options.requestTimeoutMs));
-            return context;
-          },
-          post: async (context) => context,
-        },
-      ],
-    });
-    this.batch = new BatchV1Api(configuration);
-    this.core = new CoreV1Api(configuration);
-    this.versions = new VersionApi(configuration);
+    this.server = cluster.server.replace(/\/+$/, '');
   }
 
   createJob(namespace: string, job: V1Job): Promise<V1Job> {
-    return this.call('create', 'jobs', () => this.batch.createNamespacedJob({ namespace, body: job }));
+    return this.json('create', 'jobs', 'POST', jobsPath(namespace), {}, job);
   }
 
   /** The Job, or undefined when it does not exist. */
   async getJob(namespace: string, name: string): Promise<V1Job | undefined> {
-    return this.call('get', 'jobs', () => this.batch.readNamespacedJob({ namespace, name })).catch(undefinedWhenNotFound);
+    return this.json<V1Job>('get', 'jobs', 'GET', `${jobsPath(namespace)}/${encodeURIComponent(name)}`).catch(undefinedWhenNotFound);
   }
 
   listJobs(namespace: string, labelSelector: string): Promise<V1JobList> {
-    return this.call('list', 'jobs', () => this.batch.listNamespacedJob({ namespace, labelSelector }));
+    return this.json('list', 'jobs', 'GET', jobsPath(namespace), { labelSelector });
   }
 
   /** Applies an RFC 6902 JSON patch atomically; a failed `test` operation rejects the whole patch. */
   patchJob(namespace: string, name: string, operations: JsonPatchOperation[]): Promise<V1Job> {
-    return this.call('patch', 'jobs', () => this.batch.patchNamespacedJob({ namespace, name, body: operations }));
+    return this.json('patch', 'jobs', 'PATCH', `${jobsPath(namespace)}/${encodeURIComponent(name)}`, {}, operations, 'application/json-patch+json');
   }
 
   /** Deletes a Job and (in the background) its pods; false when it was already gone. */
   async deleteJob(namespace: string, name: string): Promise<boolean> {
-    return this.call('delete', 'jobs', () => this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' })).then(
+    return this.json('delete', 'jobs', 'DELETE', `${jobsPath(namespace)}/${encodeURIComponent(name)}`, { propagationPolicy: 'Background' }).then(
       () => true,
       (error: unknown) => {
         if (error instanceof KubeApiError && error.code === 404) return false;
@@ -120,16 +82,16 @@ export class KubeApi {
 
   /** Only with JOB_S3_CREDENTIALS=sts: a Job's own S3 credentials (STS_KUBE_PERMISSIONS). */
   createSecret(namespace: string, secret: V1Secret): Promise<V1Secret> {
-    return this.call('create', 'secrets', () => this.core.createNamespacedSecret({ namespace, body: secret }));
+    return this.json('create', 'secrets', 'POST', secretsPath(namespace), {}, secret);
   }
 
   /** The Secret, or undefined when it does not exist. */
   async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    return this.call('get', 'secrets', () => this.core.readNamespacedSecret({ namespace, name })).catch(undefinedWhenNotFound);
+    return this.json<V1Secret>('get', 'secrets', 'GET', `${secretsPath(namespace)}/${encodeURIComponent(name)}`).catch(undefinedWhenNotFound);
   }
 
   listPods(namespace: string, labelSelector: string): Promise<V1PodList> {
-    return this.call('list', 'pods', () => this.core.listNamespacedPod({ namespace, labelSelector }));
+    return this.json('list', 'pods', 'GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, { labelSelector });
   }
 
   /**
@@ -151,7 +113,7 @@ export class KubeApi {
   }
 
   async serverVersion(): Promise<string> {
-    const info = await this.call('version', 'version', () => this.versions.getCode());
+    const info = await this.json<{ gitVersion: string }>('version', 'version', 'GET', '/version');
     return info.gitVersion;
   }
 
@@ -187,7 +149,7 @@ export class KubeApi {
    * as the server keeps it open (or the caller's signal allows).
    */
   private async stream(verb: KubeVerb, resource: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: Readable }> {
-    const url = new URL(this.kubeConfig.getCurrentCluster()!.server + path);
+    const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const request = await this.kubeConfig.applyToFetchOptions({});
     request.agent = this.agent.instead(request.agent as never);
@@ -205,15 +167,34 @@ export class KubeApi {
     }
   }
 
-  private async call<T>(verb: KubeVerb, resource: string, request: () => Promise<T>): Promise<T> {
+  /**
+   * One API request with a JSON answer, bounded by the request time-out and counted. Made with the kubeconfig's
+   * credentials (`applyToFetchOptions`: tokens, exec plugins, client certificates) but not through client-node's
+   * generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (a tenth of the
+   * worker's CPU per Job in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what the
+   * `V1…` types describe (timestamps stay strings, as in watch events).
+   */
+  private async json<T>(verb: KubeVerb, resource: string, method: string, path: string, query: Record<string, string> = {}, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     try {
-      const result = await request();
-      this.options.onRequest?.(verb, resource, 200);
-      return result;
+      const request = await this.kubeConfig.applyToFetchOptions({});
+      const headers = { ...(request.headers as Record<string, string>), accept: 'application/json', ...(body !== undefined && { 'content-type': contentType }) };
+      const response = await fetch(url, {
+        ...request,
+        agent: this.agent.instead(request.agent as never),
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs) as never,
+      });
+      const text = await response.text();
+      this.options.onRequest?.(verb, resource, response.status);
+      if (!response.ok) throw statusError(response.status, text);
+      return JSON.parse(text) as T;
     } catch (error) {
-      const converted = toKubeError(error);
-      this.options.onRequest?.(verb, resource, converted instanceof KubeApiError ? converted.code : 'error');
-      throw converted;
+      if (!(error instanceof KubeApiError)) this.options.onRequest?.(verb, resource, 'error');
+      throw error;
     }
   }
 }
@@ -280,14 +261,17 @@ async function text(body: Readable): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
+function jobsPath(namespace: string): string {
+  return `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+}
+
+function secretsPath(namespace: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+}
+
 function undefinedWhenNotFound(error: unknown): undefined {
   if (error instanceof KubeApiError && error.code === 404) return undefined;
   throw error;
-}
-
-function toKubeError(error: unknown): unknown {
-  if (!(error instanceof ApiException)) return error;
-  return statusError(error.code, typeof error.body === 'string' ? error.body : JSON.stringify(error.body));
 }
 
 function statusError(code: number, body: string): KubeApiError {

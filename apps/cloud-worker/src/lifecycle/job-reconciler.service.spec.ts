@@ -298,7 +298,7 @@ describe('JobReconciler', () => {
     const { request, delivery } = submit();
     await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
-    expect(logLines.map((line) => line.msg)).toEqual(['work request received', 'audit: submit', 'Job created', 'Job ended']);
+    expect(logLines.map((line) => line.msg)).toEqual(['audit: submit', 'Job created', 'Job ended']);
   });
 
   it('records a request sent straight to RabbitMQ as running with one write, then ends it with one more, and announces queued, running and the end', async () => {
