@@ -107,6 +107,14 @@ describe('JobReconciler', () => {
     return { request, delivery };
   }
 
+  /** The request's message again, as RabbitMQ hands it to the next consumer once its holder let go of it. */
+  function redeliver(request: IdentifiedRequest): FakeDelivery {
+    const delivery = new FakeDelivery(request, request.id);
+    delivery.redelivered = true;
+    reconciler.receive(request, delivery, 'mstc');
+    return delivery;
+  }
+
   const jobOf = (request: IdentifiedRequest) => until(() => kube.jobs.get(`${request.jobName}-${request.id}`), 'the Job');
   const recordOf = (request: IdentifiedRequest) => records.records.get(request.id);
   const replyTo = (delivery: FakeDelivery) => publisher.to(delivery.replyTo).map((message) => message.body as Record<string, unknown>);
@@ -319,9 +327,7 @@ describe('JobReconciler', () => {
     await start();
     const request: IdentifiedRequest = { id: randomUUID(), image: 'mstc/python-test', jobName: 'test-job', inputBucket: 'in.bucket', outputBucket: 'in.bucket', timeOut: 15 };
     records.records.set(request.id, { ...newRunningJobRecord(request, 'mstc', new Date().toISOString()), announced: ['queued', 'running'] });
-    const delivery = new FakeDelivery(request, request.id);
-    delivery.redelivered = true;
-    reconciler.receive(request, delivery, 'mstc');
+    const delivery = redeliver(request);
     await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
     expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
@@ -342,9 +348,7 @@ describe('JobReconciler', () => {
     await until(() => reconciler.inFlight() === 0, 'the worker to let go of it');
     expect(recordOf(request)).toMatchObject({ status: 'running' });
     apiDown = false;
-    const again = new FakeDelivery(request, request.id);
-    again.redelivered = true;
-    reconciler.receive(request, again, 'mstc');
+    const again = redeliver(request);
     await runToEnd(request);
     await until(() => again.acked, 'the acknowledgement');
     expect(recordOf(request)).toMatchObject({ status: 'succeeded' });
