@@ -64,7 +64,7 @@ describe('operating the system', () => {
     const workerMetrics = await metrics(workerUrl);
     expect(grew(workerBefore, workerMetrics, 'cloud_worker_jobs_finished_total', { status: 'succeeded' })).toBe(1);
     expect(grew(workerBefore, workerMetrics, 'cloud_worker_messages_total', { outcome: 'accepted' })).toBe(1);
-    expect(grew(workerBefore, workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'create', resource: 'jobs', code: '200' })).toBe(1);
+    expect(grew(workerBefore, workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'create', resource: 'jobs', code: '201' })).toBe(1);
     expect(grew(workerBefore, workerMetrics, 'cloud_worker_job_duration_seconds_count', { status: 'succeeded' })).toBe(1);
     expect(grew(workerBefore, workerMetrics, 'cloud_worker_queue_wait_seconds_count')).toBe(1);
     expect(sample(workerMetrics, 'cloud_worker_kube_requests_total', { verb: 'watch', resource: 'pods', code: '200' })).toBeGreaterThanOrEqual(1);
