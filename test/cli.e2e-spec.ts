@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { eventually, napImages, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem } from './support/system.js';
+import { eventually, NAMESPACE, napImages, pythonTestImage, TEST_ADMIN_TOKEN, TestSystem } from './support/system.js';
 
 /** The CLI as `npm run build` builds it (package.json's bin). */
 const CLI = resolve(import.meta.dirname, '../dist/apps/cli/apps/cli/src/main.js');
@@ -139,6 +139,18 @@ describe('the cloud-worker CLI against the real stack', () => {
     expect(printed).toMatchObject(record);
     const stored = (await system.record(printed.id))!;
     expect(printed).toMatchObject({ id: stored.id, status: stored.status, reason: stored.reason, exitCode: stored.exitCode, logObject: stored.logObject });
+  });
+
+  it('runs an image with the resources, environment and arguments its flags give', async () => {
+    const { code, stderr } = await cli(['run', 'mstc/python-test', '--name', 'sized', '--input-bucket', 'test.inputs', '--detach', '--env', 'MODE=fast', '--requests', 'cpu=100m,memory=64Mi', '--limits', 'memory=128Mi', '--', '--steps', '3']);
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    const id = stderr.match(new RegExp(`submitted job (${UUID.source})`))![1];
+    const record = (await system.record(id))!;
+    expect(record.request).toMatchObject({ env: [{ name: 'MODE', value: 'fast' }], args: ['--steps', '3'], resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } });
+    const container = await eventually(() => system.sim.get('jobs', NAMESPACE, record.jobName)?.spec.template.spec.containers[0], 10_000, 'the Job');
+    expect(container.args).toEqual(['--steps', '3']);
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'MODE', value: 'fast' }]));
+    expect(container.resources).toMatchObject({ requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } });
   });
 
   it('refuses an invalid request with exit code 2 and the api\'s reasons on stderr', async () => {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ExitCode } from './exit-codes.js';
 import { runCli } from './program.js';
@@ -76,6 +78,11 @@ describe('the cloud-worker command', () => {
     [['run', 'mstc/sleep'], "required option '--name <jobName>' not specified"],
     [['run', 'mstc/sleep', '--name', 'x', '--input', '/nonexistent/inputs'], '--input /nonexistent/inputs: no such file or folder'],
     [['submit'], 'nothing to submit'],
+    [['submit', '--image', 'x', '--env', 'NO_VALUE'], 'takes NAME=VALUE'],
+    [['submit', '--image', 'x', '--env', '=value'], 'takes NAME=VALUE'],
+    [['submit', '--image', 'x', '--requests', 'gpu=1'], '"gpu=1": give cpu=Q and/or memory=Q'],
+    [['submit', '--image', 'x', '--limits', 'cpu=1,cpu=2'], 'cpu is given twice'],
+    [['run', 'mstc/sleep', '--name', 'x', '--limits', 'memory'], '"memory": give cpu=Q and/or memory=Q'],
     [['submit', '-f', '/nonexistent/request.json'], '-f /nonexistent/request.json: no such file'],
     [['get', ID, '--api', 'ftp://x'], 'must be http:// or https://'],
   ])('refuses %j as bad arguments (exit 10), saying why on stderr', async (args, message) => {
@@ -117,6 +124,19 @@ describe('the cloud-worker command', () => {
     expect(code).toBe(ExitCode.REFUSED);
     expect(stderr).toContain('400 Bad Request: Invalid work request: inputBucket is required');
     expect(JSON.parse(requests.at(-1)!.body)).toEqual({ image: 'mstc/sleep', jobName: 'nap', timeOut: 5 });
+  });
+
+  it("sends --env, --requests, --limits and --arg as the request's env, resources and args, over those of -f", async () => {
+    const file = join(tmpdir(), `request-${process.pid}.json`);
+    await writeFile(file, JSON.stringify({ image: 'mstc/eap', resources: { requests: { cpu: '1' }, limits: { memory: '1Gi' } }, env: [{ name: 'A', value: 'from file' }], args: ['--from-file'] }));
+    await cli(['submit', '-f', file, '--env', 'MODE=full', '--env', 'EMPTY=', '--env', 'URL=a=b', '--limits', 'cpu=4,memory=16Gi', '--arg', '--steps', '--arg', '100']);
+    expect(JSON.parse(requests.at(-1)!.body)).toEqual({
+      image: 'mstc/eap',
+      resources: { requests: { cpu: '1' }, limits: { cpu: '4', memory: '16Gi' } },
+      env: [{ name: 'MODE', value: 'full' }, { name: 'EMPTY', value: '' }, { name: 'URL', value: 'a=b' }],
+      args: ['--steps', '100'],
+    });
+    await rm(file);
   });
 
   it('exits 12 on 401, 13 on an unknown job, 14 on any other refusal', async () => {

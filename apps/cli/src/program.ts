@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiClient } from './api-client.js';
 import { collect, integer, jobId, type Context } from './commands/context.js';
 import { cancelCommand, getCommand, listCommand, logsCommand, outputsCommand, waitCommand } from './commands/jobs.js';
+import { jobSpecOptions } from './commands/job-spec.js';
 import { DEFAULT_BUCKET, runCommand, type RunOptions } from './commands/run.js';
 import { AMQP_DEFAULTS, submitCommand, submitOverAmqp, type RequestFlags } from './commands/submit.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -59,10 +60,11 @@ export function buildProgram(streams: Streams, cwd: string, done: (code: number)
       .option('--prefix <prefix>', 'the prefix of the job\'s objects (FILE_PREFIX)')
       .option('--timeout <minutes>', 'minutes the job may run (0: the default)', integer(0));
 
-  program
+  jobSpecOptions(program
     .command('run')
     .description('upload inputs, run IMAGE, follow it, download its outputs')
     .argument('<image>', 'the image to run, e.g. mstc/bucket-copy')
+    .argument('[args...]', "the container's arguments, after -- (e.g. -- --mode fast)"))
     .requiredOption('--name <jobName>', 'the job name (a lowercase RFC 1123 label, 1–26 characters)')
     .option('--input <path>', 'a file or folder to upload (repeat for more); folders go whole', collect, [])
     .option('--input-bucket <bucket>', 'where the inputs go, and the job reads', DEFAULT_BUCKET)
@@ -72,10 +74,11 @@ export function buildProgram(streams: Streams, cwd: string, done: (code: number)
     .option('--out <dir>', 'download the outputs into this folder')
     .option('--detach', 'submit and exit: do not follow the job')
     .option('--cancel-on-interrupt', 'Ctrl-C cancels the job (by default it detaches and the job runs on)')
-    .addHelpText('after', '\nExample:\n  cloud-worker run mstc/bucket-copy --name copy --input ./data --out ./results')
-    .action(action((context, image: string, options: RunOptions) => runCommand(context, image, options)));
+    .addHelpText('after', '\nExamples:\n  cloud-worker run mstc/bucket-copy --name copy --input ./data --out ./results\n  cloud-worker run mstc/eap --name big --limits cpu=4,memory=16Gi --env MODE=full -- --steps 100')
+    .action(action((context, image: string, args: string[], options: RunOptions) => runCommand(context, image, args, options)));
 
-  requestOptions(program.command('submit').description('submit a work request (flags, or -f request.json) and print its record'))
+  jobSpecOptions(requestOptions(program.command('submit').description('submit a work request (flags, or -f request.json) and print its record')))
+    .option('--arg <value>', "a container argument (repeat for more, in order)", collect)
     .option('-f, --file <path>', 'the work request as JSON (- for stdin); flags override its fields')
     .option('--id <uuid>', 'the request id, for idempotent submission')
     .option('--wait', 'follow the job to its end and exit as it did')

@@ -9,13 +9,14 @@ import { followJob, streamLog } from '../job-events.js';
 import { StatusDisplay } from '../status-display.js';
 import { collectInputs, downloadOutputs, uploadInputs } from '../transfer.js';
 import type { Context } from './context.js';
+import { jobSpecFields, type JobSpecFlags } from './job-spec.js';
 import { printOutputs } from './jobs.js';
 import { SUBMIT_REFUSALS } from './submit.js';
 
 /** Where `run` puts inputs when no --input-bucket is given. */
 export const DEFAULT_BUCKET = 'cloud-worker-data';
 
-export interface RunOptions {
+export interface RunOptions extends JobSpecFlags {
   name: string;
   input: string[];
   inputBucket: string;
@@ -37,7 +38,7 @@ export function generatedPrefix(name: string, now = new Date()): string {
  * `run IMAGE --name NAME …`: uploads the inputs, submits, follows the status and the log, downloads the outputs and
  * sums up; exits as the job did. Ctrl-C detaches (the job runs on) or, with --cancel-on-interrupt, cancels it.
  */
-export async function runCommand(context: Context, image: string, options: RunOptions): Promise<number> {
+export async function runCommand(context: Context, image: string, args: string[], options: RunOptions): Promise<number> {
   const { client, terminal } = context;
   const { inputBucket } = options;
   const prefix = options.prefix ?? generatedPrefix(options.name);
@@ -54,7 +55,7 @@ export async function runCommand(context: Context, image: string, options: RunOp
       // record's queuedAt. Submitting in a later second than the last upload keeps the inputs from counting.
       if (!options.outputBucket || options.outputBucket === inputBucket) await nextSecond(interrupt.signal);
     }
-    const request = { id: randomUUID(), image, jobName: options.name, inputBucket, outputBucket: options.outputBucket, prefix, timeOut: options.timeout };
+    const request = { id: randomUUID(), image, jobName: options.name, inputBucket, outputBucket: options.outputBucket, prefix, timeOut: options.timeout, ...jobSpecFields(options, args) };
     const submitted = await client.json<JobRecord>('/jobs', { method: 'POST', json: request, refusals: SUBMIT_REFUSALS, signal: interrupt.signal });
     jobId = submitted.id;
     if (options.detach) {

@@ -6,13 +6,16 @@ import type { RejectionReply, WorkReply } from '../../../../libs/contracts/src/r
 import { CliError, ExitCode, exitCodeOf } from '../exit-codes.js';
 import { json } from '../format.js';
 import type { Context } from './context.js';
+import { jobSpecFields, type JobSpecFlags } from './job-spec.js';
 import { printRecord, waitCommand } from './jobs.js';
 
 /** The statuses with which the api refuses a submission itself: bad request, the id reused, too large, too many. */
 export const SUBMIT_REFUSALS = [400, 409, 413, 429] as const;
 
-export interface RequestFlags {
+export interface RequestFlags extends JobSpecFlags {
   file?: string;
+  /** --arg, repeated: the container's arguments. */
+  arg?: string[];
   image?: string;
   name?: string;
   inputBucket?: string;
@@ -48,7 +51,10 @@ export async function buildRequest(flags: RequestFlags, readStdin: () => Promise
     timeOut: flags.timeout,
     id: flags.id,
   };
-  const request = { ...base, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
+  const spec = jobSpecFields(flags, flags.arg);
+  // --requests or --limits replace that list of -f's resources and keep the other.
+  if (spec.resources) spec.resources = { ...(base.resources as object | undefined), ...spec.resources };
+  const request = { ...base, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)), ...spec };
   if (Object.keys(request).length === 0) throw new CliError('nothing to submit: give --image, --name, --input-bucket … or -f request.json', ExitCode.USAGE);
   return request;
 }
