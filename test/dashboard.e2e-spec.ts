@@ -169,6 +169,35 @@ describe('the dashboard in a browser, against the real stack', () => {
     problems = problems.filter((problem) => !problem.includes('400')); // the browser logs the refused request
   });
 
+  it('submits resources, environment and arguments from "More options", and shows a reserved name\'s error there', async () => {
+    await signIn();
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill('nap/3s');
+    await page.getByLabel('Job name').fill('more-options');
+    await page.getByLabel('Input bucket').fill('test.inputs');
+    await page.getByText('More options: resources, environment, arguments').click();
+    await page.getByLabel('Environment').fill('MODE=fast\nINPUT_BUCKET=elsewhere');
+    await page.getByLabel('CPU limit').fill('1');
+    await page.getByLabel('Memory request').fill('64Mi');
+    await page.getByLabel('Arguments').fill('--steps\n3');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    const error = page.locator('#error-env');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('is set by the worker and cannot be overridden');
+    expect(await page.evaluate('document.activeElement.id')).toBe('field-env');
+    await shot('submit-more-options');
+    problems = problems.filter((problem) => !problem.includes('400')); // the browser logs the refused request
+    // A line that is not NAME=VALUE is refused by the form itself, with nothing sent.
+    await page.getByLabel('Environment').fill('MODE=fast\nnot-an-assignment');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.locator('#error-env', { hasText: '"not-an-assignment" is not NAME=VALUE' }).waitFor();
+    await page.getByLabel('Environment').fill('MODE=fast');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('heading', { name: 'more-options', level: 1 }).waitFor();
+    const id = /#\/jobs\/([0-9a-f-]{36})$/.exec(page.url())![1];
+    expect((await api.record(id)).request).toMatchObject({ env: [{ name: 'MODE', value: 'fast' }], args: ['--steps', '3'], resources: { requests: { memory: '64Mi' }, limits: { cpu: '1' } } });
+  });
+
   it('cancels a sleeping job from the keyboard, after confirming', async () => {
     const record = await submitted({ image: 'mstc/sleep', jobName: 'sleeper' });
     await signIn();
