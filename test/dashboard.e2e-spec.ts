@@ -48,6 +48,16 @@ describe('the dashboard in a browser, against the real stack', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
   };
+
+  /** Signs in and fills the submit form's required fields for a `nap/3s` job named `jobName`. */
+  const openSubmitForm = async (jobName: string) => {
+    await signIn();
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Image').fill('nap/3s');
+    await page.getByLabel('Job name').fill(jobName);
+    await page.getByLabel('Input bucket').fill('test.inputs');
+  };
+
   const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
   const submitted = async (body: Record<string, unknown>) => {
     const answer = await api.submit({ inputBucket: 'test.inputs', ...body });
@@ -151,11 +161,7 @@ describe('the dashboard in a browser, against the real stack', () => {
   });
 
   it('shows the api\'s error beside the field at fault', async () => {
-    await signIn();
-    await page.getByRole('link', { name: 'Submit' }).click();
-    await page.getByLabel('Image').fill('nap/3s');
-    await page.getByLabel('Job name').fill('Bad_Name');
-    await page.getByLabel('Input bucket').fill('test.inputs');
+    await openSubmitForm('Bad_Name');
     await page.getByRole('button', { name: 'Submit' }).click();
     const error = page.locator('#error-jobName');
     await error.waitFor();
@@ -170,11 +176,7 @@ describe('the dashboard in a browser, against the real stack', () => {
   });
 
   it('submits resources, environment and arguments from "More options", and shows a reserved name\'s error there', async () => {
-    await signIn();
-    await page.getByRole('link', { name: 'Submit' }).click();
-    await page.getByLabel('Image').fill('nap/3s');
-    await page.getByLabel('Job name').fill('more-options');
-    await page.getByLabel('Input bucket').fill('test.inputs');
+    await openSubmitForm('more-options');
     await page.getByText('More options: resources, environment, arguments').click();
     await page.getByLabel('Environment').fill('MODE=fast\nINPUT_BUCKET=elsewhere');
     await page.getByLabel('CPU limit').fill('1');
