@@ -570,11 +570,11 @@ describe.each(CASES)('rendered with $name', ({ valuesFiles }) => {
   it("sets the api's authentication settings and both apps' image policy from the values, which allows the helm test's image", () => {
     const current = rendered();
     const api = appEnvironment(current, 'api').values;
-    const values = mergedValues(valuesFiles) as unknown as { api: { auth: { oidc: Record<string, string> }; metricsRequireToken: boolean; submitRatePerMinute: number }; config: { allowedImages: string[]; imageDenyLatest: boolean; imageRequireDigest: boolean } };
+    const values = mergedValues(valuesFiles) as unknown as { api: { auth: { oidc: Record<string, string> }; metricsRequireToken: boolean; submitRatePerMinute: number; filesMaxBytes: number }; config: { allowedImages: string[]; imageDenyLatest: boolean; imageRequireDigest: boolean } };
     const oidc = values.api.auth.oidc;
     expect([api.OIDC_ISSUER, api.OIDC_AUDIENCE, api.OIDC_JWKS_URL]).toEqual(oidc.issuer ? [oidc.issuer, oidc.audience, oidc.jwksUrl] : [undefined, undefined, undefined]);
     expect([api.OIDC_OWNER_CLAIM, api.OIDC_ROLES_CLAIM]).toEqual([oidc.ownerClaim, oidc.rolesClaim]);
-    expect([api.METRICS_REQUIRE_TOKEN, api.SUBMIT_RATE_PER_MINUTE]).toEqual([String(values.api.metricsRequireToken), String(values.api.submitRatePerMinute)]);
+    expect([api.METRICS_REQUIRE_TOKEN, api.SUBMIT_RATE_PER_MINUTE, api.FILES_MAX_BYTES]).toEqual([String(values.api.metricsRequireToken), String(values.api.submitRatePerMinute), String(values.api.filesMaxBytes)]);
     for (const { argument } of APPS) {
       const env = appEnvironment(current, argument).values;
       expect([env.ALLOWED_IMAGES, env.IMAGE_DENY_LATEST, env.IMAGE_REQUIRE_DIGEST]).toEqual([values.config.allowedImages.join(','), String(values.config.imageDenyLatest), String(values.config.imageRequireDigest)]);
