@@ -1,5 +1,5 @@
 import type { KubeConfig, V1Job, V1JobList, V1PodList, V1Secret } from '@kubernetes/client-node';
-import fetch from 'node-fetch';
+import fetch, { Headers } from 'node-fetch';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeepAliveAgent } from './keep-alive-agent.js';
@@ -170,17 +170,22 @@ export class KubeApi {
   /**
    * One API request with a JSON answer, bounded by the request time-out and counted. Made with the kubeconfig's
    * credentials (`applyToFetchOptions`: tokens, exec plugins, client certificates) but not through client-node's
-   * generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (a tenth of the
-   * worker's CPU per Job in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what the
+   * generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (about 4% of
+   * the worker's busy time in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what the
    * `V1…` types describe (timestamps stay strings, as in watch events).
    */
   private async json<T>(verb: KubeVerb, resource: string, method: string, path: string, query: Record<string, string> = {}, body?: unknown, contentType = 'application/json'): Promise<T> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    let response: Awaited<ReturnType<typeof fetch>>;
+    let text: string;
     try {
       const request = await this.kubeConfig.applyToFetchOptions({});
-      const headers = { ...(request.headers as Record<string, string>), accept: 'application/json', ...(body !== undefined && { 'content-type': contentType }) };
-      const response = await fetch(url, {
+      // A Headers object (the credentials are in it): spread into a plain object, it would lose them.
+      const headers = new Headers(request.headers as ConstructorParameters<typeof Headers>[0]);
+      headers.set('accept', 'application/json');
+      if (body !== undefined) headers.set('content-type', contentType);
+      response = await fetch(url, {
         ...request,
         agent: this.agent.instead(request.agent as never),
         method,
@@ -188,14 +193,14 @@ export class KubeApi {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs) as never,
       });
-      const text = await response.text();
-      this.options.onRequest?.(verb, resource, response.status);
-      if (!response.ok) throw statusError(response.status, text);
-      return JSON.parse(text) as T;
+      text = await response.text();
     } catch (error) {
-      if (!(error instanceof KubeApiError)) this.options.onRequest?.(verb, resource, 'error');
+      this.options.onRequest?.(verb, resource, 'error');
       throw error;
     }
+    this.options.onRequest?.(verb, resource, response.status);
+    if (!response.ok) throw statusError(response.status, text);
+    return JSON.parse(text) as T;
   }
 }
 
