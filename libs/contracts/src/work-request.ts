@@ -2,12 +2,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { ImagePolicy } from './image-policy.js';
 import { asQuantity, quantityValue } from './quantity.js';
+import { RESOURCE_NAMES, type ResourceList, type ResourceName } from './resource-names.js';
 import { WorkRequestDto, type ResourceListDto } from './work-request.dto.js';
 
-export const RESOURCE_NAMES = ['cpu', 'memory'] as const;
-export type ResourceName = (typeof RESOURCE_NAMES)[number];
-/** Quantities by resource, always strings once validated. */
-export type ResourceList = Partial<Record<ResourceName, string>>;
+export { RESOURCE_NAMES, type ResourceList, type ResourceName };
 
 export interface RequestedResources {
   requests?: ResourceList;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EnvVar, RequestedResources, ResourceList } from '../../../../libs/contracts/src/work-request.js';
+import { RESOURCE_NAMES, type ResourceList, type ResourceName } from '../../../../libs/contracts/src/resource-names.js';
+import type { EnvVar, RequestedResources } from '../../../../libs/contracts/src/work-request.js';
 
 /** What a request may say of its Job besides the image and the buckets: resources, environment and arguments. */
 export interface JobSpecFlags {
@@ -36,13 +37,11 @@ export function envVar(value: string, previous: EnvVar[] = []): EnvVar[] {
   return [...previous, { name: value.slice(0, equals), value: value.slice(equals + 1) }];
 }
 
-const RESOURCE_NAMES = ['cpu', 'memory'];
-
 /** `cpu=Q,memory=Q`: quantities by resource. The api checks the quantities themselves, and the caps. */
 export function quantities(value: string): ResourceList {
-  const list: Record<string, string> = {};
+  const list: ResourceList = {};
   for (const entry of value.split(',').map((part) => part.trim())) {
-    const [name, quantity, ...rest] = entry.split('=');
+    const [name, quantity, ...rest] = entry.split('=') as [ResourceName, string?, ...string[]];
     if (!RESOURCE_NAMES.includes(name) || !quantity || rest.length > 0) throw new InvalidArgumentError(`"${entry}": give cpu=Q and/or memory=Q, e.g. cpu=500m,memory=1Gi`);
     if (name in list) throw new InvalidArgumentError(`${name} is given twice`);
     list[name] = quantity;
