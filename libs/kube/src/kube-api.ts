@@ -1,5 +1,5 @@
 import type { KubeConfig, V1Job, V1JobList, V1PodList, V1Secret } from '@kubernetes/client-node';
-import fetch, { Headers } from 'node-fetch';
+import fetch, { Headers, type RequestInit } from 'node-fetch';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeepAliveAgent } from './keep-alive-agent.js';
@@ -149,10 +149,7 @@ export class KubeApi {
    * as the server keeps it open (or the caller's signal allows).
    */
   private async stream(verb: KubeVerb, resource: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: Readable }> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const request = await this.kubeConfig.applyToFetchOptions({});
-    request.agent = this.agent.instead(request.agent as never);
+    const { url, request } = await this.prepare(path, query);
     const connecting = new AbortController();
     const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
     try {
@@ -168,28 +165,34 @@ export class KubeApi {
   }
 
   /**
+   * The URL and the fetch options of a request: the kubeconfig's credentials (`applyToFetchOptions`: tokens, exec
+   * plugins, client certificates; its headers are a Headers object, which keeps them only while it stays one) and
+   * the kept-alive agent in place of the one client-node built for this request.
+   */
+  private async prepare(path: string, query: Record<string, string>): Promise<{ url: URL; request: Omit<RequestInit, 'headers'> & { headers: Headers } }> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const request = await this.kubeConfig.applyToFetchOptions({});
+    const headers = new Headers(request.headers as ConstructorParameters<typeof Headers>[0]);
+    return { url, request: { ...request, headers, agent: this.agent.instead(request.agent as never) } };
+  }
+
+  /**
    * One API request with a JSON answer, bounded by the request time-out and counted. Made with the kubeconfig's
-   * credentials (`applyToFetchOptions`: tokens, exec plugins, client certificates) but not through client-node's
-   * generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (about 4% of
+   * credentials (`prepare`) but not through client-node's generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (about 4% of
    * the worker's busy time in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what the
    * `V1…` types describe (timestamps stay strings, as in watch events).
    */
   private async json<T>(verb: KubeVerb, resource: string, method: string, path: string, query: Record<string, string> = {}, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     let response: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
-      const request = await this.kubeConfig.applyToFetchOptions({});
-      // A Headers object (the credentials are in it): spread into a plain object, it would lose them.
-      const headers = new Headers(request.headers as ConstructorParameters<typeof Headers>[0]);
-      headers.set('accept', 'application/json');
-      if (body !== undefined) headers.set('content-type', contentType);
+      const { url, request } = await this.prepare(path, query);
+      request.headers.set('accept', 'application/json');
+      if (body !== undefined) request.headers.set('content-type', contentType);
       response = await fetch(url, {
         ...request,
-        agent: this.agent.instead(request.agent as never),
         method,
-        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs) as never,
       });
