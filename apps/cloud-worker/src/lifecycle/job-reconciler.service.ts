@@ -317,7 +317,7 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
     const { created, record } = await this.sendMove(entry, 'running', at, () => this.records.create(newRunningJobRecord(request, owner, at)));
     if (!this.learnRecord(entry, record) && !created) return;
     entry.applied.add('queued').add('running');
-    // The audit line says what 'work request received' would: one line less per Job (BENCHMARKS.md).
+    // Logged once, by its audit line (owner, id and image).
     audit(this.logger, { action: 'submit', owner, source: 'amqp', id: request.id, image: request.image });
   }
 
