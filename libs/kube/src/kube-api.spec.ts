@@ -77,3 +77,76 @@ describe('KubeApi against an API server that requires its token', () => {
     expect(refused).toMatchObject({ code: 401, reason: 'Unauthorized' });
   });
 });
+
+/** A server that answers late or not at all, to hold `KubeApi` to its time-out (200 ms here). */
+describe('KubeApi against an API server that goes silent', () => {
+  const TIMEOUT_MS = 200;
+  let server: Server;
+  let kube: KubeApi;
+  const counted: Array<[KubeVerb, string, number | 'error']> = [];
+  const held: Array<() => void> = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      held.push(() => response.destroy());
+      const url = request.url!;
+      // A create in namespace "hung" is never answered.
+      if (url.startsWith('/apis/batch/v1/namespaces/hung/')) return;
+      // A log that sends one line, then nothing.
+      if (url.startsWith('/api/v1/namespaces/default/pods/silent/log')) return void response.writeHead(200, { 'content-type': 'text/plain' }).write('line 1\n');
+      // A watch quieter than the time-out between its two events.
+      if (url.startsWith('/api/v1/namespaces/quiet/pods')) {
+        response.writeHead(200, { 'content-type': 'application/json' }).write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } })}\n`);
+        const later = setTimeout(() => response.end(`${JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'a' } } })}\n`), TIMEOUT_MS * 3);
+        held.push(() => clearTimeout(later));
+        return;
+      }
+      // A watch whose answer never comes.
+      if (url.startsWith('/api/v1/namespaces/unanswered/pods')) return;
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: TOKEN }],
+      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+      currentContext: 'ctx',
+    });
+    kube = new KubeApi(kubeConfig, { requestTimeoutMs: TIMEOUT_MS, onRequest: (...call) => void counted.push(call) });
+  });
+  afterAll(() => {
+    for (const release of held) release();
+    return new Promise((resolve) => server.close(resolve));
+  });
+
+  it('fails a call the server never answers with a TimeoutError, counted as an error', async () => {
+    const failed = await kube.createJob('hung', { metadata: { name: 'probe' } }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ name: 'TimeoutError', message: `the Kubernetes API did not answer within ${TIMEOUT_MS} ms` });
+    expect(counted).toContainEqual(['create', 'jobs', 'error']);
+  });
+
+  it('fails a log stream that goes silent, after what it sent', async () => {
+    const log = await kube.openPodLog('default', 'silent', 'main', 1024);
+    const chunks: Buffer[] = [];
+    const failed = await new Promise<Error>((resolve) => {
+      log!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      log!.once('error', resolve);
+    });
+    expect(Buffer.concat(chunks).toString()).toBe('line 1\n');
+    expect(failed).toMatchObject({ name: 'TimeoutError', message: `the Kubernetes API sent nothing for ${TIMEOUT_MS} ms` });
+  });
+
+  it('keeps a watch that is quiet for longer than the time-out', async () => {
+    const events: string[] = [];
+    await kube.watch<{ metadata: { name: string } }>('/api/v1/namespaces/quiet/pods', {}, { onConnected: () => undefined, onEvent: (event) => void events.push(event.type) }, new AbortController().signal);
+    expect(events).toEqual(['ADDED', 'MODIFIED']);
+  });
+
+  it('gives up a watch when its signal aborts before the server answers', async () => {
+    const stop = new AbortController();
+    const watching = kube.watch('/api/v1/namespaces/unanswered/pods', {}, { onConnected: () => undefined, onEvent: () => undefined }, stop.signal).catch((error: unknown) => error);
+    stop.abort();
+    expect(await watching).toMatchObject({ name: 'AbortError' });
+  });
+});

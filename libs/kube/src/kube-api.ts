@@ -1,7 +1,7 @@
 import type { KubeConfig, V1Job, V1JobList, V1PodList, V1Secret } from '@kubernetes/client-node';
-import fetch, { Headers, type RequestInit } from 'node-fetch';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { KeepAliveAgent } from './keep-alive-agent.js';
 
 export type KubeVerb = 'create' | 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'log' | 'version';
@@ -95,21 +95,21 @@ export class KubeApi {
   }
 
   /**
-   * A container's log as a stream (at most `limitBytes`), or undefined when the pod is gone. Bounded twice by the
-   * request time-out: waiting for the answer, and any silence of the body after it (the stream then fails), so a
-   * hung read fails instead of holding its Job for ever. Never read whole: a log can be hundreds of megabytes.
-   * With `follow` the stream goes on until the container ends (a silent container's too fails by the time-out:
-   * the follower opens it again).
+   * A container's log as a stream (at most `limitBytes`), or undefined when the pod is gone. Bounded by the
+   * request time-out while the server answers and while the body is silent after that (the stream then fails
+   * with a TimeoutError), so a hung read fails instead of holding its Job for ever. Never read whole: a log can be
+   * hundreds of megabytes. With `follow` the stream goes on until the container ends (a silent container's too
+   * fails by the time-out: the follower opens it again; so does a reader that stops reading for that long).
    */
   async openPodLog(namespace: string, name: string, container: string, limitBytes: number, follow = false): Promise<Readable | undefined> {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
-    const { status, body } = await this.stream('log', 'pods', path, { container, limitBytes: String(limitBytes), ...(follow && { follow: 'true' }) });
-    if (status === 404) {
-      body.resume();
+    const answer = await this.counted('log', 'pods', () => this.send('GET', path, { container, limitBytes: String(limitBytes), ...(follow && { follow: 'true' }) }));
+    if (answer.statusCode === 404) {
+      answer.resume();
       return undefined;
     }
-    if (status !== 200) throw statusError(status, await text(body));
-    return idleLimited(body, this.options.requestTimeoutMs);
+    if (answer.statusCode !== 200) throw statusError(answer.statusCode!, await readText(answer).catch(() => ''));
+    return answer;
   }
 
   async serverVersion(): Promise<string> {
@@ -121,7 +121,7 @@ export class KubeApi {
    * Opens one watch and streams its events until the server ends it, the signal aborts it, or it fails.
    * client-node's own Watch cannot be aborted before the server answers, so a hung request would leak a
    * connection; this one is bounded by the request time-out until the server answers, and by the caller's
-   * signal throughout.
+   * signal throughout. A quiet watch is not cut by the time-out: the informer tells a stalled one by its silence.
    */
   async watch<T>(
     path: string,
@@ -129,8 +129,8 @@ export class KubeApi {
     handlers: { onConnected: () => void; onEvent: (event: WatchEvent<T>) => void },
     signal: AbortSignal,
   ): Promise<void> {
-    const { status, body } = await this.stream('watch', path.split('/').pop() ?? path, path, { ...query, watch: 'true' }, signal);
-    if (status !== 200) throw statusError(status, await text(body));
+    const body = await this.counted('watch', path.split('/').pop() ?? path, () => this.send('GET', path, { ...query, watch: 'true' }, { signal, untimedBody: true }));
+    if (body.statusCode !== 200) throw statusError(body.statusCode!, await readText(body).catch(() => ''));
     const abort = () => body.destroy();
     signal.addEventListener('abort', abort, { once: true });
     try {
@@ -144,66 +144,70 @@ export class KubeApi {
   }
 
   /**
-   * A GET whose body is read as a stream, counted once. The time-out bounds the wait for the server's answer
-   * only: node-fetch aborts the body too when the signal fires later, and an answered stream is to last as long
-   * as the server keeps it open (or the caller's signal allows).
-   */
-  private async stream(verb: KubeVerb, resource: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: Readable }> {
-    const { url, request } = await this.prepare(path, query);
-    const connecting = new AbortController();
-    const connectTimer = setTimeout(() => connecting.abort(), this.options.requestTimeoutMs);
-    try {
-      const response = await fetch(url, { ...request, method: 'GET', signal: (signal ? AbortSignal.any([signal, connecting.signal]) : connecting.signal) as never });
-      this.options.onRequest?.(verb, resource, response.status);
-      return { status: response.status, body: response.body as Readable };
-    } catch (error) {
-      this.options.onRequest?.(verb, resource, 'error');
-      throw error;
-    } finally {
-      clearTimeout(connectTimer);
-    }
-  }
-
-  /**
-   * The URL and the fetch options of a request: the kubeconfig's credentials (`applyToFetchOptions`: tokens, exec
-   * plugins, client certificates; its headers are a Headers object, which keeps them only while it stays one) and
-   * the kept-alive agent in place of the one client-node built for this request.
-   */
-  private async prepare(path: string, query: Record<string, string>): Promise<{ url: URL; request: Omit<RequestInit, 'headers'> & { headers: Headers } }> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const request = await this.kubeConfig.applyToFetchOptions({});
-    const headers = new Headers(request.headers as ConstructorParameters<typeof Headers>[0]);
-    return { url, request: { ...request, headers, agent: this.agent.instead(request.agent as never) } };
-  }
-
-  /**
-   * One API request with a JSON answer, bounded by the request time-out and counted. Made with the kubeconfig's
-   * credentials (`prepare`) but not through client-node's generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (about 4% of
-   * the worker's busy time in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what the
-   * `V1…` types describe (timestamps stay strings, as in watch events).
+   * One API request with a JSON answer, bounded by the request time-out and counted. Not through client-node's
+   * generated API classes, whose ObjectSerializer walked every field of every Job sent and answered (about 4% of
+   * the worker's busy time in the benchmark, BENCHMARKS.md); the answer is the API's JSON as it is, which is what
+   * the `V1…` types describe (timestamps stay strings, as in watch events).
    */
   private async json<T>(verb: KubeVerb, resource: string, method: string, path: string, query: Record<string, string> = {}, body?: unknown, contentType = 'application/json'): Promise<T> {
-    let response: Awaited<ReturnType<typeof fetch>>;
-    let text: string;
+    const answer = await this.counted(verb, resource, () => this.send(method, path, query, body === undefined ? {} : { body: JSON.stringify(body), contentType }));
+    const text = await readText(answer);
+    if (answer.statusCode! < 200 || answer.statusCode! >= 300) throw statusError(answer.statusCode!, text);
+    return JSON.parse(text) as T;
+  }
+
+  /** Counts the request once: by the status the server answered, or as an error when it did not answer. */
+  private async counted(verb: KubeVerb, resource: string, send: () => Promise<IncomingMessage>): Promise<IncomingMessage> {
     try {
-      const { url, request } = await this.prepare(path, query);
-      request.headers.set('accept', 'application/json');
-      if (body !== undefined) request.headers.set('content-type', contentType);
-      response = await fetch(url, {
-        ...request,
-        method,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs) as never,
-      });
-      text = await response.text();
+      const answer = await send();
+      this.options.onRequest?.(verb, resource, answer.statusCode!);
+      return answer;
     } catch (error) {
       this.options.onRequest?.(verb, resource, 'error');
       throw error;
     }
-    this.options.onRequest?.(verb, resource, response.status);
-    if (!response.ok) throw statusError(response.status, text);
-    return JSON.parse(text) as T;
+  }
+
+  /**
+   * Sends one request with the kubeconfig's credentials (`applyToHTTPSOptions`: tokens, exec plugins, client
+   * certificates) over the kept-alive agent, and resolves with the answer once its headers are in. Node's own
+   * HTTP client and not a fetch: node-fetch's Request, Headers and Body layers cost about 100 µs of CPU per call
+   * (BENCHMARKS.md, issue 15), a tenth of what the worker spends on a Job. The request time-out bounds the
+   * connection and every silence of the server (a socket time-out), the body's too unless `untimedBody`; a
+   * time-out fails the request, or the body stream, with a TimeoutError.
+   */
+  private async send(method: string, path: string, query: Record<string, string>, options: { body?: string; contentType?: string; signal?: AbortSignal; untimedBody?: boolean } = {}): Promise<IncomingMessage> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const credentials: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(credentials);
+    const headers: OutgoingHttpHeaders = { ...(credentials.headers as OutgoingHttpHeaders), accept: 'application/json' };
+    if (options.contentType) headers['content-type'] = options.contentType;
+    const timeoutMs = this.options.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      let answer: IncomingMessage | undefined;
+      const request = (url.protocol === 'https:' ? https : http).request(url, {
+        method,
+        headers,
+        auth: credentials.auth,
+        agent: this.agent.instead(credentials.agent as http.Agent | undefined),
+        timeout: timeoutMs,
+        signal: options.signal,
+      });
+      request.on('timeout', () => {
+        const error = Object.assign(new Error(answer ? `the Kubernetes API sent nothing for ${timeoutMs} ms` : `the Kubernetes API did not answer within ${timeoutMs} ms`), { name: 'TimeoutError' });
+        if (answer) answer.destroy(error);
+        else request.destroy(error);
+      });
+      // Kept for the whole exchange: a failure after the answer reaches its body as well, and must not go unheard.
+      request.on('error', reject);
+      request.once('response', (response) => {
+        answer = response;
+        if (options.untimedBody) request.setTimeout(0);
+        resolve(response);
+      });
+      request.end(options.body);
+    });
   }
 }
 
@@ -237,36 +241,15 @@ function readLines(stream: Readable, onLine: (line: string) => void): Promise<vo
   });
 }
 
-/**
- * The stream, failing with a TimeoutError when no data passes for `idleMs`: a log read the server stopped
- * answering. (A consumer that stops reading for that long also ends it; it is then tried again.)
- */
-function idleLimited(body: Readable, idleMs: number): Readable {
-  let timer: NodeJS.Timeout | undefined;
-  const watched: Transform = new Transform({
-    transform(chunk, _encoding, done) {
-      arm();
-      done(null, chunk);
-    },
+/** The whole body as text: API answers and refusals are small. */
+function readText(body: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => (text += chunk));
+    body.once('end', () => resolve(text));
+    body.once('error', reject);
   });
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => watched.destroy(Object.assign(new Error(`the log stream sent nothing for ${idleMs} ms`), { name: 'TimeoutError' })), idleMs);
-  };
-  arm();
-  watched.once('close', () => clearTimeout(timer));
-  pipeline(body, watched).catch(() => undefined);
-  return watched;
-}
-
-async function text(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-  } catch {
-    // The status alone then says what went wrong.
-  }
-  return Buffer.concat(chunks).toString();
 }
 
 function jobsPath(namespace: string): string {
