@@ -220,6 +220,23 @@ describe('JobReconciler', () => {
     expect(reconciler.inFlight()).toBe(0);
   });
 
+  it("publishes a straight request's queued and running events together, and publishes again only the one that failed", async () => {
+    await start();
+    const publish = publisher.publish.bind(publisher);
+    const waiting: Array<() => void> = [];
+    // Confirms held back: both events must be sent before the first is confirmed.
+    publisher.publish = (...args) => new Promise((confirm) => void waiting.push(() => confirm(publish(...args))));
+    const { request, delivery } = submit();
+    await until(() => waiting.length === 2, 'both events sent before a confirm');
+    publisher.publish = publish;
+    publisher.faults.next(undefined, new Error('nack'));
+    for (const confirm of waiting) confirm();
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    expect(recordOf(request)?.announced).toEqual(['queued', 'running', 'succeeded']);
+  });
+
   it('creates the record of a message sent straight to RabbitMQ without reading first, and reads the one the api made', async () => {
     await start();
     const straight = submit();

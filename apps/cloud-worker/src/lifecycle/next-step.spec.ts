@@ -109,9 +109,11 @@ describe('nextStep', () => {
     expect(nextStep(situation(overrides)).kind).toBe(expected);
   });
 
-  it('announces the statuses in order', () => {
-    expect(nextStep(situation({ record: ended('failed', { announced: [] }) }))).toEqual({ kind: 'announce', status: 'queued' });
-    expect(nextStep(situation({ record: ended('failed', { announced: [] }), published: new Set(['queued']) }))).toEqual({ kind: 'announce', status: 'running' });
+  it('announces the statuses due together, in order', () => {
+    expect(nextStep(situation({ record: ended('failed', { announced: [] }) }))).toEqual({ kind: 'announce', statuses: ['queued', 'running', 'failed'] });
+    expect(nextStep(situation({ record: ended('failed', { announced: [] }), published: new Set(['queued']) }))).toEqual({ kind: 'announce', statuses: ['running', 'failed'] });
+    // Only its own: the running event another writer owes is left to it until it has had its time.
+    expect(nextStep(situation({ record: ended('failed', { announced: ['queued'] }), applied: new Set(['failed']) }))).toEqual({ kind: 'announce', statuses: ['failed'] });
   });
 
   it('stores the log, then the outputs, and settles with the one outcome', () => {

@@ -57,7 +57,8 @@ export type Step =
   | { kind: 'read-record' }
   | { kind: 'create-record' }
   | { kind: 'reject-conflicts' }
-  | { kind: 'announce'; status: JobStatus }
+  /** The events due, in the order of the statuses: published together, confirmed together. */
+  | { kind: 'announce'; statuses: JobStatus[] }
   | { kind: 'read-job' }
   | { kind: 'create-job' }
   | { kind: 'create-credentials' }
@@ -93,8 +94,8 @@ export function nextStep(s: Situation): Step {
   const due = announcementsDue(record, s.published);
   if (s.endUnconfirmed) due.push(record.status);
   // An event is its writer's to publish; another worker steps in only once the writer has had its time.
-  const announce = due.find((status) => s.applied.has(status) || s.othersHadTheirTime);
-  if (announce) return { kind: 'announce', status: announce };
+  const announce = due.filter((status) => s.applied.has(status) || s.othersHadTheirTime);
+  if (announce.length > 0) return { kind: 'announce', statuses: announce };
   return isTerminal(record.status) ? nextStepOfEnded(s, record, due.length > 0) : nextStepOfActive(s, record);
 }
 
