@@ -37,6 +37,7 @@ const plan = args.quick
       latencyJobs: 5,
       throughputRounds: 1,
       throughputJobs: 50,
+      throughputWarmupJobs: 50,
       scaleLevels: [0, 10, 30],
       scaleWindows: 2,
       windowMs: 500,
@@ -50,6 +51,7 @@ const plan = args.quick
       latencyJobs: 30,
       throughputRounds: 3,
       throughputJobs: 2000,
+      throughputWarmupJobs: 2000,
       scaleLevels: [0, 100, 1000],
       scaleWindows: 3,
       windowMs: 2000,
@@ -141,11 +143,12 @@ if (only.has('throughput')) {
   const runs: ThroughputRun[] = [];
   for (let round = 0; round < plan.throughputRounds; round++) {
     for (const workers of [1, 2]) {
-      const run = await benchThroughput(settings, { jobs: plan.throughputJobs, workers, concurrency: CONCURRENCY });
+      const run = await benchThroughput(settings, { jobs: plan.throughputJobs, warmupJobs: plan.throughputWarmupJobs, workers, concurrency: CONCURRENCY });
       log(
         `throughput, ${plan.throughputJobs} Jobs, ${workers} worker(s): ${run.jobsPerMinute.toFixed(0)} Jobs/min; simulator alone at concurrency ${CONCURRENCY * workers}: ${run.simJobsPerMinute.toFixed(0)} Jobs/min; ` +
           `dispatch p50 ${(run.dispatchP50 / 1000).toFixed(1)} s, p99 ${(run.dispatchP99 / 1000).toFixed(1)} s; completion p50 ${ms(run.completionP50)} ms, p99 ${ms(run.completionP99)} ms; ` +
-          `benchmark process busy ${(run.benchmarkProcessBusy * 100).toFixed(0)}%, S3 server ${(run.s3ServerBusy * 100).toFixed(0)}%; CPU ms per Job ${format(run.cpuMsPerJob, 1)}`,
+          `benchmark process busy ${(run.benchmarkProcessBusy * 100).toFixed(0)}%, S3 server ${(run.s3ServerBusy * 100).toFixed(0)}%; CPU ms per Job ${format(run.cpuMsPerJob, 1)}; ` +
+          `workers' CPU ms per Job over the ${plan.throughputWarmupJobs} warm-up Jobs before ${ms(run.coldWorkerCpuMsPerJob)}`,
       );
       runs.push(run);
     }
@@ -246,6 +249,10 @@ function throughputRows(runs: ThroughputRun[]): void {
       ratio: spread(one.map((run) => run.cpuMsPerJob[BENCHMARK_PROCESS] / run.simCpuMsPerJob), 1),
     },
     { figure: '  worker CPU per Job, 1 worker / 2 workers (ms, both workers together)', value: `${spread(one.map((run) => run.workerCpuMsPerJob), 1)} / ${spread(two.map((run) => run.workerCpuMsPerJob), 1)}` },
+    {
+      figure: `  the same over the ${plan.throughputWarmupJobs} warm-up Jobs run first by fresh workers (ms; V8 still compiling)`,
+      value: `${spread(one.map((run) => run.coldWorkerCpuMsPerJob), 1)} / ${spread(two.map((run) => run.coldWorkerCpuMsPerJob), 1)}`,
+    },
   );
   for (const [figure, these, pick] of [
     ['5 cost per Job: Kubernetes API requests', one, (run: ThroughputRun) => run.kube],

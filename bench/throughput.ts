@@ -27,34 +27,50 @@ export interface ThroughputRun {
   messages: Record<string, number>;
   /** CPU ms per Job by process, and the share of one core that the benchmark process (simulator, probe) and the S3 server's process used. */
   cpuMsPerJob: Record<string, number>;
-  /** CPU ms per Job of the workers together. */
+  /** CPU ms per Job of the workers together, measured after the warm-up. */
   workerCpuMsPerJob: number;
+  /** The same over the warm-up: the first Jobs of fresh workers, while V8 still compiles their hot code. */
+  coldWorkerCpuMsPerJob: number;
   benchmarkProcessBusy: number;
   s3ServerBusy: number;
 }
 
-export async function benchThroughput(settings: BenchSettings, options: { jobs: number; workers: number; concurrency: number }): Promise<ThroughputRun> {
+export interface ThroughputOptions {
+  jobs: number;
+  /** Jobs run and awaited before the measured ones, so that the figures show workers as they run for days. */
+  warmupJobs: number;
+  workers: number;
+  concurrency: number;
+}
+
+export async function benchThroughput(settings: BenchSettings, options: ThroughputOptions): Promise<ThroughputRun> {
   const run = await systemRun(settings, options);
   const baseline = await simThroughput(options.jobs, options.concurrency * options.workers);
   return { ...run, simJobsPerMinute: baseline.jobsPerMinute, simCpuMsPerJob: baseline.cpuMsPerJob };
 }
 
-async function systemRun(settings: BenchSettings, options: { jobs: number; workers: number; concurrency: number }): Promise<Omit<ThroughputRun, 'simJobsPerMinute' | 'simCpuMsPerJob'>> {
+async function systemRun(settings: BenchSettings, options: ThroughputOptions): Promise<Omit<ThroughputRun, 'simJobsPerMinute' | 'simCpuMsPerJob'>> {
   const system = await startSystem(settings, { workers: options.workers, concurrency: options.concurrency });
   const probe = await JobProbe.start(system);
   try {
     const { s3, sim } = system;
-    const s3Before = (await s3.requestLog()).length;
-    const kubeBefore = sim.requests.length;
     const rabbit = rabbitPid();
     const workers = Object.fromEntries(system.workers.map((worker, i) => [`worker ${i + 1}`, worker.pid]));
+    const workersCpuMs = (used: Record<string, number>) => Object.keys(workers).reduce((sum, name) => sum + used[name], 0);
+    // V8 compiles a worker's hot code over its first few thousand Jobs (TurboFan, on threads of its own): that CPU
+    // is spent once per process, so it is measured apart, and the figures below are of warm workers.
+    const warmupCpu = new CpuMeter(workers);
+    probe.publish(options.warmupJobs, 'bench/exit');
+    await probe.replied(options.warmupJobs, 15 * 60_000);
+    const coldWorkerCpuMsPerJob = workersCpuMs(warmupCpu.used()) / options.warmupJobs;
+    const [s3Before, kubeBefore, eventsBefore] = [(await s3.requestLog()).length, sim.requests.length, probe.events];
     const cpu = new CpuMeter({
       [S3_SERVER]: s3.pid,
       ...workers,
       ...(rabbit && { RabbitMQ: rabbit }),
     });
     const names = probe.publish(options.jobs, 'bench/exit');
-    await probe.replied(options.jobs, 15 * 60_000);
+    await probe.replied(options.warmupJobs + options.jobs, 15 * 60_000);
     const spanMs = probe.span(names);
     const cpuUsed = cpu.used();
     const dispatch = probe.dispatchLatencies(names);
@@ -69,9 +85,10 @@ async function systemRun(settings: BenchSettings, options: { jobs: number; worke
       completionP99: percentile(completion, 99),
       kube: perJob(countBy(sim.requests.slice(kubeBefore), (r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`)),
       s3: perJob(countBy((await s3.requestLog()).slice(s3Before), s3Kind)),
-      messages: perJob({ 'work request': options.jobs, 'result events': probe.events, replies: probe.replyCount }),
+      messages: perJob({ 'work request': options.jobs, 'result events': probe.events - eventsBefore, replies: probe.replyCount - options.warmupJobs }),
       cpuMsPerJob: perJob(cpuUsed),
-      workerCpuMsPerJob: Object.keys(workers).reduce((sum, name) => sum + cpuUsed[name], 0) / options.jobs,
+      workerCpuMsPerJob: workersCpuMs(cpuUsed) / options.jobs,
+      coldWorkerCpuMsPerJob,
       benchmarkProcessBusy: cpuUsed[BENCHMARK_PROCESS] / spanMs,
       s3ServerBusy: cpuUsed[S3_SERVER] / spanMs,
     };
