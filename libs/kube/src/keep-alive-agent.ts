@@ -8,7 +8,7 @@ type AgentOptions = Partial<Record<(typeof IDENTITY_OPTIONS)[number], unknown>>;
 
 /**
  * One keep-alive agent in place of the agent client-node builds for every request. client-node 1.x
- * (`KubeConfig.createAgent`, called from `applyToFetchOptions`, which `KubeApi` calls for each request) makes a new
+ * (`KubeConfig.createAgent`, called from `applyToHTTPSOptions`, which `KubeApi` calls for each request) makes a new
  * `http.Agent` or `https.Agent` without keep-alive per request, so every API call opened a TCP connection of its
  * own, and on a real cluster paid a TLS handshake too: the largest share of the worker's CPU spent on the
  * Kubernetes API in the benchmark (BENCHMARKS.md). No option of client-node turns this off, hence this small

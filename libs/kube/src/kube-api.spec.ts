@@ -6,6 +6,18 @@ import { KubeApi, KubeApiError, type KubeVerb } from './kube-api.js';
 
 const TOKEN = 'the-service-account-token';
 
+/** A kubeconfig for the test server, with a bearer token or without credentials. */
+function kubeConfigOf(server: Server, token?: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', ...(token && { token }) }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+    currentContext: 'ctx',
+  });
+  return kubeConfig;
+}
+
 /**
  * The Kubernetes simulator takes any caller; a real API server does not. This one answers only requests that carry
  * the kubeconfig's bearer token (401 otherwise), and records what each request sent.
@@ -31,14 +43,7 @@ describe('KubeApi against an API server that requires its token', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: TOKEN }],
-      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-      currentContext: 'ctx',
-    });
-    kube = new KubeApi(kubeConfig, { requestTimeoutMs: 5000, onRequest: (...call) => void counted.push(call) });
+    kube = new KubeApi(kubeConfigOf(server, TOKEN), { requestTimeoutMs: 5000, onRequest: (...call) => void counted.push(call) });
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
@@ -65,14 +70,7 @@ describe('KubeApi against an API server that requires its token', () => {
   it("answers a missing object as undefined, and any other refusal as a KubeApiError with the server's reason", async () => {
     expect(await kube.getJob('default', 'missing')).toBeUndefined();
     expect(await kube.deleteJob('default', 'missing')).toBe(false);
-    const unauthenticated = new KubeConfig();
-    unauthenticated.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-      currentContext: 'ctx',
-    });
-    const refused = await new KubeApi(unauthenticated, { requestTimeoutMs: 5000 }).getJob('default', 'probe').catch((error: unknown) => error);
+    const refused = await new KubeApi(kubeConfigOf(server), { requestTimeoutMs: 5000 }).getJob('default', 'probe').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(KubeApiError);
     expect(refused).toMatchObject({ code: 401, reason: 'Unauthorized' });
   });
@@ -106,14 +104,7 @@ describe('KubeApi against an API server that goes silent', () => {
       response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: TOKEN }],
-      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-      currentContext: 'ctx',
-    });
-    kube = new KubeApi(kubeConfig, { requestTimeoutMs: TIMEOUT_MS, onRequest: (...call) => void counted.push(call) });
+    kube = new KubeApi(kubeConfigOf(server, TOKEN), { requestTimeoutMs: TIMEOUT_MS, onRequest: (...call) => void counted.push(call) });
   });
   afterAll(() => {
     for (const release of held) release();
