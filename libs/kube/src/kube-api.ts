@@ -171,8 +171,8 @@ export class KubeApi {
   /**
    * Sends one request with the kubeconfig's credentials (`applyToHTTPSOptions`: tokens, exec plugins, client
    * certificates) over the kept-alive agent, and resolves with the answer once its headers are in. Node's own
-   * HTTP client and not a fetch: node-fetch's Request, Headers and Body layers cost about 100 µs of CPU per call
-   * (BENCHMARKS.md, issue 15), a tenth of what the worker spends on a Job. The request time-out bounds the
+   * HTTP client and not a fetch: node-fetch's Request, Headers, Body and AbortSignal layers were about a third of
+   * the worker's CPU spent on the Kubernetes API (BENCHMARKS.md, issue 15). The request time-out bounds the
    * connection and every silence of the server (a socket time-out), the body's too unless `untimedBody`; a
    * time-out fails the request, or the body stream, with a TimeoutError.
    */
