@@ -17,14 +17,21 @@ export function classifyFailure(error: unknown): FailureKind {
   return isTransient(error) || isTransient((error as { cause?: unknown } | undefined)?.cause) ? 'transient' : 'permanent';
 }
 
-/** Network failures, time-outs, server errors and throttling, as the clients in use report them. */
+/**
+ * Network failures, time-outs, server errors and throttling, as the clients in use report them: system errors
+ * (`ECONNRESET`), undici's, Node's HTTP parser's (`HPE_…`: an answer cut or mangled on the way) and TLS failures
+ * (a certificate expired or not yet trusted is an outage an administrator ends, as with node-fetch before,
+ * which wrapped them all as `FetchError`).
+ */
 function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { name, code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
   if (name === 'AbortError' || name === 'TimeoutError' || name === 'PublishUnavailableError' || name === 'FetchError') return true;
   if (name === 'KubeApiError' || name === 'S3Error' || typeof statusCode === 'number') return true;
-  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code);
+  return typeof code === 'string' && TRANSIENT_CODE.test(code);
 }
+
+const TRANSIENT_CODE = /^(E[A-Z]+|UND_ERR_\w+|HPE_\w+|ERR_TLS_\w+|ERR_SSL_\w+|ERR_STREAM_PREMATURE_CLOSE|CERT_\w+|UNABLE_TO_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/;
 
 /** A failure described in one line, for a log line, a job's reason note or a dead-letter header. */
 export function describeFailure(error: unknown): string {

@@ -220,20 +220,43 @@ describe('JobReconciler', () => {
     expect(reconciler.inFlight()).toBe(0);
   });
 
-  it("publishes a straight request's queued and running events together, and publishes again only the one that failed", async () => {
-    await start();
+  /** Holds the broker's confirms back until released: both events must be sent before the first is confirmed. */
+  function holdConfirms(): { sent: () => number; release: (faults: unknown[]) => void } {
     const publish = publisher.publish.bind(publisher);
     const waiting: Array<() => void> = [];
-    // Confirms held back: both events must be sent before the first is confirmed.
     publisher.publish = (...args) => new Promise((confirm) => void waiting.push(() => confirm(publish(...args))));
+    return {
+      sent: () => waiting.length,
+      release: (faults) => {
+        publisher.publish = publish;
+        publisher.faults.next(...faults);
+        for (const confirm of waiting) confirm();
+      },
+    };
+  }
+
+  it("publishes a straight request's queued and running events together, and publishes again only the one that failed", async () => {
+    await start();
+    const confirms = holdConfirms();
     const { request, delivery } = submit();
-    await until(() => waiting.length === 2, 'both events sent before a confirm');
-    publisher.publish = publish;
-    publisher.faults.next(undefined, new Error('nack'));
-    for (const confirm of waiting) confirm();
+    await until(() => confirms.sent() === 2, 'both events sent before a confirm');
+    confirms.release([undefined, new Error('nack')]);
     await runToEnd(request);
     await until(() => delivery.acked, 'the acknowledgement');
     expect(publisher.events(request.id)).toEqual(['job.queued', 'job.running', 'job.succeeded']);
+    expect(recordOf(request)?.announced).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it('publishes every event after a failed one again, so that the last of each arrives in order', async () => {
+    await start();
+    const confirms = holdConfirms();
+    const { request, delivery } = submit();
+    await until(() => confirms.sent() === 2, 'both events sent before a confirm');
+    // The broker refuses queued and confirms running: running went out first, and goes out again after queued.
+    confirms.release([new Error('nack')]);
+    await runToEnd(request);
+    await until(() => delivery.acked, 'the acknowledgement');
+    expect(publisher.events(request.id)).toEqual(['job.running', 'job.queued', 'job.running', 'job.succeeded']);
     expect(recordOf(request)?.announced).toEqual(['queued', 'running', 'succeeded']);
   });
 

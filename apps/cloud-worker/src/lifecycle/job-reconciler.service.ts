@@ -308,18 +308,19 @@ export class JobReconciler implements OnModuleInit, BeforeApplicationShutdown {
 
   /**
    * Publishes the events due at once (a straight request's queued and running): they leave in order on the one
-   * channel, and the broker confirms them together, so a Job waits for one confirm instead of one per event. Each
-   * confirmed event counts as published; should one fail, the step fails and what is left goes out on the retry.
+   * channel, and the broker confirms them together, so a Job waits for one confirm instead of one per event.
+   * Should one fail, the events up to it count as published and the step fails; the retry sends the failed one
+   * and every one after it again, so that the last of each status to arrive comes in order (a later event the
+   * broker had confirmed arrives twice; its message id `<id>:<status>` tells).
    */
   private async announce(entry: TrackedRequest, statuses: JobStatus[]): Promise<void> {
     const results = await Promise.allSettled(statuses.map((status) => this.events.publish(entry.record!, status)));
-    statuses.forEach((status, i) => {
-      if (results[i].status !== 'fulfilled') return;
+    const failed = results.findIndex((result) => result.status === 'rejected');
+    for (const status of failed < 0 ? statuses : statuses.slice(0, failed)) {
       entry.published.add(status);
       entry.sent.add(status);
-    });
-    const failure = results.find((result) => result.status === 'rejected');
-    if (failure) throw failure.reason;
+    }
+    if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
   }
 
   private async createRecord(entry: TrackedRequest): Promise<void> {
